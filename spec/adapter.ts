@@ -1,0 +1,41 @@
+/** The contract every DCOM implementation or model plugs in through. */
+import type { ActionKind, Action } from './actions';
+import type { AdapterEvent } from './events';
+import type { World } from './world';
+
+/** What an adapter can observe; a rule that needs an observation it lacks is not judged OK. */
+export const OBSERVATIONS = ['pings', 'reclaims', 'callbacks', 'exits'] as const;
+export type Observation = (typeof OBSERVATIONS)[number];
+
+export type Clock =
+  | { kind: 'virtual' }
+  /** Real time, sped up `scale` times (for example under faketime). */
+  | { kind: 'real'; scale: number };
+
+export interface Capabilities {
+  name: string;
+  version: string;
+  /** The action kinds this adapter can carry out; generators produce no others. */
+  actions: ActionKind[];
+  observes: Observation[];
+  clock: Clock;
+}
+
+export interface Adapter {
+  readonly capabilities: Capabilities;
+  /** Starts a fresh world. The same seed, world and actions must give the same events. */
+  reset(seed: number, world: World): Promise<AdapterEvent[]>;
+  /** Carries out one action other than `advance` and reports what it observed meanwhile. */
+  apply(action: Action): Promise<AdapterEvent[]>;
+  /** Lets `ms` of virtual time pass and reports what happened. */
+  advance(ms: number): Promise<AdapterEvent[]>;
+  /** Frees everything the adapter holds; the adapter is not used again. */
+  close(): Promise<void>;
+}
+
+/** How the CLI and runner find adapters by name. */
+export interface AdapterFactory {
+  name: string;
+  summary: string;
+  create(options?: Record<string, unknown>): Promise<Adapter>;
+}

@@ -1,0 +1,156 @@
+/** The rule catalogue: what correct DCOM does, each rule with its source. */
+import type { ActionKind } from './actions';
+import type { Observation } from './adapter';
+import type { TraceEvent } from './events';
+
+/**
+ * strict: MS-DCOM plus the fixes the KB articles ship. nt4: additionally admits what the KB
+ * articles document as by design on NT4 (Q255890's hang and E_OUTOFMEMORY).
+ */
+export const PROFILES = ['strict', 'nt4'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const VERDICTS = ['OK', 'FAILED', 'NON-STRICT', 'UNIMPLEMENTED', 'INFORMATIONAL'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const RULE_IDS = [
+  'PING-TERMINATION',
+  'NO-EARLY-RUNDOWN',
+  'EVENTUAL-RUNDOWN',
+  'RELEASE-RECLAIM',
+  'CALLBACK-MARSHALLING',
+  'CALL-AFTER-RECLAIM',
+  'PING-SEQUENCE',
+  'PROCESS-EXIT',
+  'UNREACHABLE-CALL',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+export interface Rule {
+  id: RuleId;
+  title: string;
+  statement: string;
+  sources: string[];
+  /** Profiles under which the rule is judged. */
+  profiles: Profile[];
+  /** informational rules report what happened and never fail. */
+  informational?: boolean;
+  /** Action kinds that must all be supported for a run to be able to exercise the rule. */
+  needs: ActionKind[];
+  /** Observations the rule is judged from; without them it stays UNIMPLEMENTED. */
+  observes: Observation[];
+}
+
+export const RULES: readonly Rule[] = [
+  {
+    id: 'PING-TERMINATION',
+    title: 'Pinging stops when references are gone',
+    statement:
+      'Once no process on a machine references an object (released, exited, crashed), that machine stops pinging it within one ping period; once it references nothing on a server, it stops pinging that server.',
+    sources: ['Q224837', 'MS-DCOM 3.2.6.1'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate'],
+    observes: ['pings'],
+  },
+  {
+    id: 'NO-EARLY-RUNDOWN',
+    title: 'No rundown under a live, reachable client',
+    statement:
+      'The server never reclaims an object while a live client holds a reference and can reach the server, whatever its authentication level, activation credentials, proxy blanket or domain trust.',
+    sources: ['Q224837', 'Q184278', 'MS-DCOM 3.1.2.2'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate', 'advance'],
+    observes: ['reclaims'],
+  },
+  {
+    id: 'EVENTUAL-RUNDOWN',
+    title: 'Objects of vanished clients are run down in time',
+    statement:
+      'When the holder can no longer ping (crash, partition), the object is reclaimed, not before three ping periods after the last successful ping and not later than that plus half a ping period.',
+    sources: ['MS-DCOM 3.1.2.2', 'MS-DCOM 3.1.2.6'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate', 'advance'],
+    observes: ['reclaims'],
+  },
+  {
+    id: 'RELEASE-RECLAIM',
+    title: 'The last release reclaims the object',
+    statement:
+      'When a reachable client releases the last reference to an object (Release or CoUninitialize), the exporter reclaims it promptly.',
+    sources: ['MS-DCOM 3.2.4.4.2', 'MS-DCOM 3.1.1.5.8'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate', 'release'],
+    observes: ['reclaims'],
+  },
+  {
+    id: 'CALLBACK-MARSHALLING',
+    title: 'Callbacks marshal when SYSTEM is admitted, fail cleanly when not',
+    statement:
+      'With SYSTEM admitted on the client machine (permission absent, empty, or allowing SYSTEM) passing a callback succeeds and the server reaches it; with SYSTEM denied the call fails with an access error within the call timeout (nt4 admits the documented UDP hang and TCP E_OUTOFMEMORY).',
+    sources: ['Q255890', 'MS-DCOM 3.1.1.5.4'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate', 'passCallback'],
+    observes: ['callbacks'],
+  },
+  {
+    id: 'CALL-AFTER-RECLAIM',
+    title: 'Calls to a reclaimed object fail promptly',
+    statement:
+      'A call through a proxy whose object is gone fails within the call timeout with RPC_E_DISCONNECTED or CO_E_OBJNOTCONNECTED (a server-death code after a server crash) and never hangs.',
+    sources: ['MS-DCOM 3.1.1.5.8', 'CoDisconnectObject'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate', 'call'],
+    observes: ['reclaims'],
+  },
+  {
+    id: 'PING-SEQUENCE',
+    title: 'ComplexPing bookkeeping',
+    statement:
+      'A ping set is created by ComplexPing with set id 0; later ComplexPings on a set carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; SimplePing goes only to an existing set.',
+    sources: ['MS-DCOM 3.2.6.1', 'MS-DCOM 3.1.2.5.1.3'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'activate'],
+    observes: ['pings'],
+  },
+  {
+    id: 'PROCESS-EXIT',
+    title: 'A finished client process exits',
+    statement:
+      'A client whose program has ended (after CoUninitialize or without it) is gone from its machine promptly; nothing DCOM left behind keeps it alive.',
+    sources: ['Q224837'],
+    profiles: ['strict', 'nt4'],
+    needs: ['start', 'exit'],
+    observes: ['exits'],
+  },
+  {
+    id: 'UNREACHABLE-CALL',
+    title: 'How calls to an unreachable server end',
+    statement:
+      'Reports how calls made while the server is unreachable end on each transport (DCOM over UDP gives up after about 32 s, TCP fails fast); never fails a run.',
+    sources: ['Q255198'],
+    profiles: ['strict', 'nt4'],
+    informational: true,
+    needs: ['start', 'activate', 'call', 'partition'],
+    observes: [],
+  },
+];
+
+export const RULES_BY_ID: ReadonlyMap<RuleId, Rule> = new Map(RULES.map((r) => [r.id, r]));
+
+/** How one rule judged one run. `idle`: nothing in the run exercised the rule. */
+export type RunStatus = 'pass' | 'fail' | 'non-strict' | 'info' | 'idle';
+
+export interface Violation {
+  /** One sentence a person can read. */
+  message: string;
+  /** The events that show it (the offending ones, with the ones that set the scene). */
+  events: TraceEvent[];
+}
+
+export interface RuleOutcome {
+  rule: RuleId;
+  status: RunStatus;
+  violations: Violation[];
+  /** Named situations the run exercised, counted for coverage ("callback, SYSTEM denied, udp"). */
+  situations: string[];
+}
