@@ -8,7 +8,15 @@
  */
 import type { Action } from './actions';
 import type { Clock, Observation } from './adapter';
-import type { AdapterEvent } from './events';
+import type {
+  CallbackDeliveredEvent,
+  CompletedEvent,
+  HungEvent,
+  NoteEvent,
+  PingEvent,
+  ProcessExitEvent,
+  ReclaimedEvent,
+} from './events';
 import type { ActionKind } from './actions';
 import type { World } from './world';
 
@@ -32,8 +40,22 @@ export interface AdvanceMessage { type: 'advance'; id: number; ms: number }
 /** Kit -> adapter: finish; the adapter answers and exits. */
 export interface CloseMessage { type: 'close'; id: number }
 
-/** Adapter -> kit: the answer to a request. */
-export interface EventsMessage { type: 'events'; id: number; events: AdapterEvent[] }
+/**
+ * An event as an adapter reports it over the protocol: an AdapterEvent other than `action`
+ * (the kit records actions itself). Spelled out member by member because the schema
+ * generator cannot expand AdapterEvent's distributive conditional type.
+ */
+export type WireEvent =
+  | Omit<CompletedEvent, 'step'>
+  | Omit<HungEvent, 'step'>
+  | Omit<PingEvent, 'step'>
+  | Omit<ReclaimedEvent, 'step'>
+  | Omit<CallbackDeliveredEvent, 'step'>
+  | Omit<ProcessExitEvent, 'step'>
+  | Omit<NoteEvent, 'step'>;
+
+/** Adapter -> kit: the answer to a request. Every WireEvent is an AdapterEvent. */
+export interface EventsMessage { type: 'events'; id: number; events: WireEvent[] }
 /** Adapter -> kit: the request could not be carried out (an adapter fault, not a DCOM result). */
 export interface ErrorMessage { type: 'error'; id?: number; message: string }
 
