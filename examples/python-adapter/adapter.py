@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+# Keep the example folder free of __pycache__ when run from a checkout.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import ModelError, World  # noqa: E402
 
