@@ -141,8 +141,11 @@ export class Connection {
   }
 
   private deliver(x: Incoming): void {
-    if (this.waiter) this.waiter(x);
-    else this.queue.push(x);
+    if (this.waiter) return this.waiter(x);
+    // Unasked-for lines are only ever reported, and only the first is quoted; keeping the
+    // rest would let an adapter flooding stdout between requests grow the queue unbounded.
+    if (x.kind !== 'ended' && this.queue.some((q) => q.kind !== 'ended')) return;
+    this.queue.push(x);
   }
 
   private end(why: string): void {

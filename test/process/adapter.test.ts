@@ -189,6 +189,14 @@ test('output nobody asked for is reported at the next step', async () => {
   expect(err.problem).toMatch(/no request was pending/);
 });
 
+test('a flood of unasked-for output is reported by its first line', async () => {
+  const adapter = await open({ command: fixture('misc.js', 'flood') });
+  await new Promise((r) => setTimeout(r, 300));
+  const err = await protocolError(() => adapter.reset(1, world));
+  expect(err.step).toBe('reset (seed 1)');
+  expect(err.line).toBe('junk 0');
+});
+
 test('a hello with another protocol version is refused', async () => {
   const err = await protocolError(() => spawnAdapter({ command: fixture('misc.js', 'old-protocol') }));
   expect(err.problem).toMatch(/protocol version 0, the kit speaks 1/);
