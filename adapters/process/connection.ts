@@ -54,9 +54,11 @@ export class Connection {
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
       (s as unknown as { unref?: () => void } | null)?.unref?.();
     }
-    this.child.stdin!.on('error', () => {
-      // EPIPE when the adapter is gone; its exit is reported through 'exit' instead.
-    });
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      s!.on('error', () => {
+        // EPIPE and the like when the adapter is gone; its exit is reported through 'exit'.
+      });
+    }
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
     this.child.stderr!.setEncoding('utf8');

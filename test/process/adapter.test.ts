@@ -97,6 +97,13 @@ test('a slow answer within the timeout is fine; beyond it, it is a hang', async 
   expect(events.map((e) => e.kind)).toEqual(['hung', 'note', 'note']);
 });
 
+test("a real-clock adapter's advance gets the scaled time on top of the step timeout", async () => {
+  const adapter = await open({ command: fixture('misc.js', 'real-clock'), stepTimeoutMs: 400 });
+  await adapter.reset(1, world);
+  // 600 real ms: longer than the step timeout, within it plus 600_000 / 1000
+  expect(await adapter.advance(600_000)).toEqual([{ kind: 'note', at: 600_000, text: 'time passed' }]);
+});
+
 test('a crash mid-run is an error naming the adapter, the step and its last stderr; reset starts afresh', async () => {
   const adapter = await open({ command: fixture('crash-mid-run.js'), label: 'crashy' });
   const first = onlyPid();
