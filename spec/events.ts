@@ -46,6 +46,8 @@ export interface PingEvent {
   status: 'ok' | 'lost' | number;
   /** The set id the peer assigned, when a ComplexPing with set id "0" created one. */
   newSetId?: SetId;
+  /** A datagram the network delivered a second time, late; not a new ping by the client. */
+  duplicate?: boolean;
 }
 
 export const RECLAIM_CAUSES = ['release', 'rundown', 'disconnect', 'server-crash', 'process-exit'] as const;

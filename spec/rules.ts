@@ -143,6 +143,8 @@ export type RunStatus = 'pass' | 'fail' | 'non-strict' | 'info' | 'idle';
 export interface Violation {
   /** One sentence a person can read. */
   message: string;
+  /** 'non-strict': behaviour the nt4 profile admits as documented by design. */
+  severity: 'fail' | 'non-strict';
   /** The events that show it (the offending ones, with the ones that set the scene). */
   events: TraceEvent[];
 }

@@ -1,0 +1,46 @@
+import type { Action, Adapter, AdapterFactory, Capabilities, World } from '../../spec';
+import { ACTION_KINDS } from '../../spec';
+import { CORRECT, type Behaviour } from './behaviour';
+import { ReferenceWorld } from './simulation';
+
+export { CORRECT, type Behaviour } from './behaviour';
+export { ReferenceWorld } from './simulation';
+
+export const REFERENCE_VERSION = '1.0.0';
+
+/** An Adapter over the in-process simulation; `behaviour` switches it to a faulty world. */
+export class SimulatedAdapter implements Adapter {
+  readonly capabilities: Capabilities;
+  readonly world: ReferenceWorld;
+
+  constructor(name: string, behaviour: Behaviour = CORRECT, version = REFERENCE_VERSION) {
+    this.world = new ReferenceWorld(behaviour);
+    this.capabilities = {
+      name,
+      version,
+      actions: [...ACTION_KINDS],
+      observes: ['pings', 'reclaims', 'callbacks', 'exits'],
+      clock: { kind: 'virtual' },
+    };
+  }
+
+  async reset(seed: number, world: World) {
+    return this.world.reset(seed, world);
+  }
+  async apply(action: Action) {
+    return this.world.apply(action);
+  }
+  async advance(ms: number) {
+    return this.world.advance(ms);
+  }
+  async close() {}
+}
+
+export function simulatedFactory(name: string, summary: string, behaviour: Behaviour = CORRECT): AdapterFactory {
+  return { name, summary, create: async () => new SimulatedAdapter(name, behaviour) };
+}
+
+export const referenceAdapter = simulatedFactory(
+  'reference',
+  'Deterministic simulation of correct DCOM (MS-DCOM plus the NT4 KB fixes)',
+);

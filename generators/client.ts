@@ -1,0 +1,92 @@
+/** Arbitraries for client process actions. */
+import fc from 'fast-check';
+import { AUTHN_SVC, CLIENT_MACHINES, EOAC, INTERFACES, type Action, type ActionKind, type AuthnLevel, type ImpLevel } from '../spec';
+import type { ResolvedGeneratorOptions } from './options';
+import { pickFrom, type ActionTemplate } from './template';
+
+const authnLevelArb = fc.integer({ min: 0, max: 6 }) as fc.Arbitrary<AuthnLevel>;
+const impLevelArb = fc.integer({ min: 0, max: 4 }) as fc.Arbitrary<ImpLevel>;
+const authnSvcArb = fc.constantFrom<number>(AUTHN_SVC.WINNT, AUTHN_SVC.NONE, AUTHN_SVC.GSS_NEGOTIATE, AUTHN_SVC.GSS_KERBEROS, AUTHN_SVC.DEFAULT);
+const capabilitiesArb = fc.constantFrom<number>(EOAC.NONE, EOAC.SECURE_REFS, EOAC.STATIC_CLOAKING, EOAC.DYNAMIC_CLOAKING, EOAC.MUTUAL_AUTH);
+const identityArb = fc.constantFrom('alice', 'bob', 'svc-account');
+const pick = fc.nat({ max: 7 });
+
+/** A template acting on the pick-th live process. */
+function onProcess<K extends 'initSecurity' | 'exit' | 'abandon' | 'crash'>(
+  kind: K,
+  rest: fc.Arbitrary<Omit<Extract<Action, { kind: K }>, 'kind' | 'process'>>,
+): fc.Arbitrary<ActionTemplate> {
+  return fc.tuple(pick, rest).map(([n, r]) => ({
+    kind,
+    resolve: (m) => {
+      const process = pickFrom(m.liveProcesses(), n);
+      return process === undefined ? undefined : ({ kind, process, ...r } as Action);
+    },
+  }));
+}
+
+/** A template acting on the pick-th live proxy. */
+function onHandle<K extends ActionKind>(
+  kind: K,
+  rest: fc.Arbitrary<Record<string, unknown>>,
+  fresh?: { field: string; prefix: string },
+): fc.Arbitrary<ActionTemplate> {
+  return fc.tuple(pick, rest).map(([n, r]) => ({
+    kind,
+    resolve: (m) => {
+      const handle = pickFrom(m.liveHandles(), n);
+      if (handle === undefined) return undefined;
+      const extra = fresh ? { [fresh.field]: m.fresh(fresh.prefix) } : {};
+      return { kind, handle, ...r, ...extra } as Action;
+    },
+  }));
+}
+
+export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKind, fc.Arbitrary<ActionTemplate>>> {
+  return {
+    start: fc
+      .record({ machine: fc.constantFrom(...CLIENT_MACHINES), identity: identityArb, authenticated: fc.boolean() })
+      .map((r) => ({
+        kind: 'start',
+        resolve: (m) => (m.processes.size >= o.maxProcesses ? undefined : { kind: 'start', process: m.fresh('p'), ...r }),
+      })),
+    initSecurity: onProcess('initSecurity', fc.record({ authnLevel: authnLevelArb, impLevel: impLevelArb, capabilities: capabilitiesArb })),
+    activate: fc
+      .tuple(
+        pick,
+        fc.record({
+          clsctx: fc.constantFrom<'local' | 'remote'>('remote', 'local'),
+          serverInfo: fc.boolean(),
+          authInfo: fc.option(fc.record({ authnSvc: authnSvcArb, authnLevel: authnLevelArb, impLevel: impLevelArb, identity: identityArb }), {
+            nil: null,
+            freq: 2,
+          }),
+        }),
+      )
+      .map(([n, r]) => ({
+        kind: 'activate',
+        resolve: (m) => {
+          const process = pickFrom(m.liveProcesses(), n);
+          return process === undefined ? undefined : { kind: 'activate', process, handle: m.fresh('h'), ...r };
+        },
+      })),
+    setBlanket: onHandle(
+      'setBlanket',
+      fc.record({
+        target: fc.constantFrom<'interface' | 'iunknown'>('interface', 'iunknown'),
+        authnSvc: authnSvcArb,
+        authnLevel: authnLevelArb,
+        impLevel: impLevelArb,
+        capabilities: capabilitiesArb,
+      }),
+    ),
+    queryInterface: onHandle('queryInterface', fc.record({ iid: fc.constantFrom(...INTERFACES) }), { field: 'newHandle', prefix: 'h' }),
+    addRef: onHandle('addRef', fc.constant({})),
+    release: onHandle('release', fc.constant({})),
+    call: onHandle('call', fc.constant({})),
+    passCallback: onHandle('passCallback', fc.constant({}), { field: 'callback', prefix: 'cb' }),
+    exit: onProcess('exit', fc.constant({})),
+    abandon: onProcess('abandon', fc.constant({})),
+    crash: onProcess('crash', fc.constant({})),
+  };
+}

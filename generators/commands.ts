@@ -1,0 +1,94 @@
+/** Runs as fast-check model-based command sequences over the adapter's supported actions. */
+import fc from 'fast-check';
+import { describeAction, type Action, type ActionKind, type AdapterEvent, type Capabilities, type World } from '../spec';
+import { clientArbs } from './client';
+import { environmentArbs, worldArb } from './environment';
+import { GenModel } from './model';
+import { resolveGeneratorOptions, type GeneratorOptions } from './options';
+import { serverArbs } from './server';
+import type { ActionTemplate } from './template';
+
+/** Where commands send their actions: the runner's recorder in front of an adapter. */
+export interface ActionSink {
+  apply(action: Action): Promise<readonly AdapterEvent[]>;
+}
+
+export class ActionCommand implements fc.AsyncCommand<GenModel, ActionSink> {
+  /** The action as last resolved, for fast-check's reports. */
+  private last: Action | undefined;
+
+  constructor(readonly template: ActionTemplate) {}
+
+  check(model: Readonly<GenModel>): boolean {
+    const action = this.template.resolve(model as GenModel);
+    return action !== undefined && (model as GenModel).canApply(action);
+  }
+
+  async run(model: GenModel, sink: ActionSink): Promise<void> {
+    const action = this.template.resolve(model)!;
+    this.last = action;
+    model.update(action, await sink.apply(action));
+  }
+
+  toString(): string {
+    return this.last ? describeAction(this.last) : this.template.kind;
+  }
+}
+
+/**
+ * How often each kind is drawn. Starting processes and activating are common so most runs
+ * reach interesting lifetimes; rare environment changes still appear in most campaigns.
+ */
+export const ACTION_WEIGHTS: Record<ActionKind, number> = {
+  start: 4,
+  activate: 5,
+  advance: 5,
+  release: 3,
+  call: 2,
+  passCallback: 2,
+  queryInterface: 2,
+  setBlanket: 2,
+  exit: 2,
+  crash: 2,
+  abandon: 1,
+  addRef: 1,
+  initSecurity: 1,
+  invokeCallback: 2,
+  releaseCallback: 1,
+  disconnect: 1,
+  serverCrash: 1,
+  setAccess: 1,
+  setProtocols: 1,
+  setTrust: 1,
+  partition: 1,
+  heal: 1,
+};
+
+/** One action template of any kind the adapter supports, drawn by ACTION_WEIGHTS. */
+export function actionArb(capabilities: Pick<Capabilities, 'actions'>, options?: GeneratorOptions): fc.Arbitrary<ActionTemplate> {
+  const o = resolveGeneratorOptions(options);
+  const all = { ...environmentArbs, ...clientArbs(o), ...serverArbs() };
+  const choices = capabilities.actions
+    .filter((k) => all[k] !== undefined)
+    .map((k) => ({ weight: ACTION_WEIGHTS[k], arbitrary: all[k]! }));
+  if (choices.length === 0) throw new Error('the adapter supports no action the generators know');
+  return fc.oneof(...choices);
+}
+
+export interface RunInput {
+  /** Seed for the adapter's own randomness. */
+  seed: number;
+  world: World;
+  commands: Iterable<fc.AsyncCommand<GenModel, ActionSink>>;
+}
+
+/** A whole run: adapter seed, starting world and a command sequence. */
+export function runArb(capabilities: Pick<Capabilities, 'actions'>, options?: GeneratorOptions): fc.Arbitrary<RunInput> {
+  const o = resolveGeneratorOptions(options);
+  const commands = fc.commands([actionArb(capabilities, options).map((t) => new ActionCommand(t))], { maxCommands: o.maxActions, size: '+1' });
+  return fc.record({ seed: fc.integer({ min: 0, max: 0x7fffffff }), world: worldArb, commands });
+}
+
+export function newModel(): GenModel {
+  return new GenModel();
+}

@@ -1,0 +1,86 @@
+/** Arbitraries for the environment: machines' permissions, protocols, trust, partitions, time. */
+import fc from 'fast-check';
+import {
+  CLIENT_MACHINES,
+  DOMAIN_TRUSTS,
+  MACHINES,
+  PING_PERIOD_MS,
+  PING_SET_TIMEOUT_MS,
+  PRINCIPALS,
+  PROTOCOL_ORDERS,
+  type AccessPermission,
+  type Action,
+  type MachineConfig,
+  type Principal,
+  type World,
+} from '../spec';
+import { fixed, pickFrom, type ActionTemplate } from './template';
+
+const OTHERS = PRINCIPALS.filter((p) => p !== 'SYSTEM' && p !== 'Everyone');
+
+/** DefaultAccessPermission, with SYSTEM in or out of the list as often as absent/empty. */
+export const accessArb: fc.Arbitrary<AccessPermission> = fc.oneof(
+  fc.constant<AccessPermission>({ kind: 'absent' }),
+  fc.constant<AccessPermission>({ kind: 'empty' }),
+  fc
+    .record({ system: fc.boolean(), everyone: fc.boolean(), others: fc.subarray([...OTHERS], { minLength: 1 }) })
+    .map(({ system, everyone, others }): AccessPermission => {
+      const allow: Principal[] = [...others];
+      if (system) allow.unshift('SYSTEM');
+      if (everyone && system) allow.push('Everyone');
+      return { kind: 'list', allow, deny: [] };
+    }),
+  fc
+    .record({ deny: fc.constantFrom<Principal[]>(['SYSTEM'], ['Everyone']), others: fc.subarray([...OTHERS], { minLength: 1 }) })
+    .map(({ deny, others }): AccessPermission => ({ kind: 'list', allow: ['SYSTEM', ...others], deny })),
+);
+
+const machineArb: fc.Arbitrary<MachineConfig> = fc.record({
+  access: accessArb,
+  protocols: fc.constantFrom(...PROTOCOL_ORDERS),
+  trust: fc.constantFrom(...DOMAIN_TRUSTS),
+});
+
+/** The world a run starts in. Shrinks towards absent permissions, UDP first, same domain. */
+export const worldArb: fc.Arbitrary<World> = fc
+  .tuple(...MACHINES.map(() => machineArb))
+  .map(([client1, client2, server]) => ({ machines: { client1, client2, server: { ...server, trust: 'same' as const } } }));
+
+/** Virtual time steps, biased to land just before, on and after the ping and rundown bounds. */
+export const advanceMsArb: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(PING_PERIOD_MS, 2 * PING_PERIOD_MS, PING_SET_TIMEOUT_MS, 4 * PING_PERIOD_MS) },
+  { weight: 2, arbitrary: fc.constantFrom(PING_PERIOD_MS - 1, PING_PERIOD_MS + 1, PING_SET_TIMEOUT_MS - 1, PING_SET_TIMEOUT_MS + 1) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 10 * PING_PERIOD_MS }) },
+);
+
+const clientMachineArb = fc.constantFrom(...CLIENT_MACHINES);
+
+const always = (arb: fc.Arbitrary<Action>) => arb.map(fixed);
+
+export const environmentArbs: Partial<Record<Action['kind'], fc.Arbitrary<ActionTemplate>>> = {
+  advance: always(advanceMsArb.map((ms): Action => ({ kind: 'advance', ms }))),
+  setAccess: always(fc.record({ machine: fc.constantFrom(...MACHINES), access: accessArb }).map((r): Action => ({ kind: 'setAccess', ...r }))),
+  setProtocols: always(
+    fc
+      .record({ machine: fc.constantFrom(...MACHINES), protocols: fc.constantFrom(...PROTOCOL_ORDERS) })
+      .map((r): Action => ({ kind: 'setProtocols', ...r })),
+  ),
+  setTrust: always(
+    fc.record({ machine: clientMachineArb, trust: fc.constantFrom(...DOMAIN_TRUSTS) }).map((r): Action => ({ kind: 'setTrust', ...r })),
+  ),
+  // A partition or heal applies to whichever client machine is in the right state.
+  partition: fc.nat({ max: 7 }).map((n) => ({
+    kind: 'partition' as const,
+    resolve: (m) => {
+      const machine = pickFrom(CLIENT_MACHINES.filter((c) => !m.partitioned.has(c)), n);
+      return machine && { kind: 'partition', machine };
+    },
+  })),
+  heal: fc.nat({ max: 7 }).map((n) => ({
+    kind: 'heal' as const,
+    resolve: (m) => {
+      const machine = pickFrom(CLIENT_MACHINES.filter((c) => m.partitioned.has(c)), n);
+      return machine && { kind: 'heal', machine };
+    },
+  })),
+};

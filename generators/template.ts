@@ -1,0 +1,22 @@
+/**
+ * An action in waiting: it names its targets by position among what exists when it runs
+ * ("the 2nd live proxy"), and new things get the next free name. Resolving against the
+ * model at run time makes almost every generated command applicable, and a shrunk sequence
+ * still refers to things that exist.
+ */
+import type { Action } from '../spec';
+import type { GenModel } from './model';
+
+export interface ActionTemplate {
+  kind: Action['kind'];
+  resolve(model: GenModel): Action | undefined;
+}
+
+/** The `pick`-th of a non-empty list, wrapping around; undefined for an empty one. */
+export function pickFrom<T>(items: readonly T[], pick: number): T | undefined {
+  return items.length === 0 ? undefined : items[pick % items.length];
+}
+
+export function fixed(action: Action): ActionTemplate {
+  return { kind: action.kind, resolve: () => action };
+}

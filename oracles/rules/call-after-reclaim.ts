@@ -1,0 +1,40 @@
+import { CALL_TIMEOUT_MS, HR, formatHr, formatMs, type ReclaimCause, type TraceEvent } from '../../spec';
+import { Checker } from '../checker';
+import type { RunState } from '../state';
+
+const GONE = new Set<number>([HR.RPC_E_DISCONNECTED, HR.CO_E_OBJNOTCONNECTED, 0x80010113 /* RPC_E_INVALID_IPID */]);
+const SERVER_DEAD = new Set<number>([
+  HR.RPC_S_SERVER_UNAVAILABLE,
+  HR.RPC_E_SERVER_DIED,
+  HR.RPC_E_SERVER_DIED_DNE,
+  HR.RPC_E_CONNECTION_TERMINATED,
+  HR.RPC_S_CALL_FAILED,
+  HR.RPC_S_CALL_FAILED_DNE,
+]);
+
+/** CALL-AFTER-RECLAIM (MS-DCOM 3.1.1.5.8; CoDisconnectObject). */
+export class CallAfterReclaim extends Checker {
+  private pending = new Map<number, ReclaimCause>();
+
+  observe(e: TraceEvent, s: RunState): void {
+    if (e.kind === 'action' && e.action.kind === 'call') {
+      const h = s.handleOf(e.action.handle);
+      const obj = h && s.objects.get(h.oid);
+      if (!h || !obj || obj.reclaimedAt === undefined || s.isPartitioned(h.machine, h.exporter)) return;
+      this.pending.set(e.step, obj.cause ?? 'rundown');
+      return;
+    }
+    if ((e.kind !== 'completed' && e.kind !== 'hung') || !this.pending.has(e.step)) return;
+    const cause = this.pending.get(e.step)!;
+    this.pending.delete(e.step);
+    this.exercise(`call after ${cause}`);
+    const action = s.actionEvents[e.step];
+    if (e.kind === 'hung' || e.at - action.at > CALL_TIMEOUT_MS) {
+      this.fail(`a call to an object reclaimed by ${cause} hangs`, [action, e]);
+      return;
+    }
+    const hr = e.hr >>> 0;
+    if (GONE.has(hr) || (cause === 'server-crash' && SERVER_DEAD.has(hr))) return;
+    this.fail(`a call to an object reclaimed by ${cause} returns ${formatHr(e.hr)} after ${formatMs(e.at - action.at)}`, [action, e]);
+  }
+}

@@ -1,0 +1,36 @@
+import { PING_SET_TIMEOUT_MS, formatMs, type TraceEvent } from '../../spec';
+import { Checker } from '../checker';
+import type { RunState } from '../state';
+
+/**
+ * NO-EARLY-RUNDOWN (Q224837, Q184278; MS-DCOM 3.1.2.2). An object must not be reclaimed
+ * (run down, or released while references remain) while a live holder could reach its
+ * exporter during the whole ping-set window before.
+ */
+export class NoEarlyRundown extends Checker {
+  observe(e: TraceEvent, s: RunState): void {
+    if (e.kind !== 'reclaimed' || (e.cause !== 'rundown' && e.cause !== 'release')) return;
+    const obj = s.objects.get(e.oid);
+    if (!obj) return;
+    for (const h of s.liveHandles(e.oid)) {
+      if (!s.processAlive(h.holder)) continue;
+      if (!s.linkUpThroughout(h.machine, obj.exporter, e.at - PING_SET_TIMEOUT_MS, e.at)) continue;
+      const how = [...h.tags].join(', ');
+      this.fail(
+        `${obj.exporter} reclaimed ${e.oid} (${e.cause}) ${formatMs(e.at - h.createdAt)} after ${h.holder} got ${h.handle} (${how}), which still holds it and can reach ${obj.exporter}`,
+        [s.actionEvents[h.step], e],
+      );
+      return;
+    }
+  }
+
+  override finish(s: RunState): void {
+    for (const h of s.handles.values()) {
+      const end = h.droppedAt ?? s.now;
+      if (h.machine === h.exporter || end - h.createdAt < PING_SET_TIMEOUT_MS) continue;
+      if (!s.linkUpThroughout(h.machine, h.exporter, h.createdAt, end)) continue;
+      const tags = ['unauthenticated', 'coauthinfo', 'blanket', 'untrusted'].filter((t) => h.tags.has(t));
+      this.exercise(`held ${tags.length ? tags.join(' + ') : 'plain'} over ${s.transport(h.machine, h.exporter)}`);
+    }
+  }
+}

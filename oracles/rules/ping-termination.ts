@@ -1,0 +1,41 @@
+import { PING_PERIOD_MS, formatMs, type TraceEvent } from '../../spec';
+import { Checker } from '../checker';
+import type { RunState } from '../state';
+
+/**
+ * PING-TERMINATION (Q224837; MS-DCOM 3.2.6.1). A ping may keep an object alive for at most
+ * one ping period after its machine's last reference to it ended; a machine that holds
+ * nothing on a server sends it nothing but DelFromSet. Each object and each link is reported
+ * once per run.
+ */
+export class PingTermination extends Checker {
+  private readonly flagged = new Set<string>();
+
+  observe(e: TraceEvent, s: RunState): void {
+    if (e.kind === 'action') {
+      for (const h of s.dropped) if (h.machine !== h.exporter) this.exercise(`${h.dropKind}${h.tags.has('coauthinfo') ? ' after COAUTHINFO' : ''}${h.tags.has('blanket') ? ' after blanket' : ''}`);
+      return;
+    }
+    if (e.kind !== 'ping' || e.duplicate || !s.claimed) return;
+    for (const oid of s.claimed) {
+      const since = s.unreferencedSince(e.from, { oid });
+      if (!since || e.at <= since.at + PING_PERIOD_MS || this.flagged.has(oid)) continue;
+      this.flagged.add(oid);
+      this.fail(
+        `${e.from} still pings ${oid} on ${e.to} ${formatMs(e.at - since.at)} after its last reference ended (limit ${formatMs(PING_PERIOD_MS)})`,
+        [s.actionEvents[since.step], e],
+      );
+    }
+    const onlyDeletes = e.type === 'complex' && e.adds.length === 0 && e.dels.length > 0;
+    const link = `${e.from}>${e.to}`;
+    if (onlyDeletes || this.flagged.has(link)) return;
+    const none = s.unreferencedSince(e.from, { to: e.to });
+    if (none && e.at > none.at + PING_PERIOD_MS) {
+      this.flagged.add(link);
+      this.fail(
+        `${e.from} still pings ${e.to} ${formatMs(e.at - none.at)} after it stopped referencing anything there`,
+        [s.actionEvents[none.step], e],
+      );
+    }
+  }
+}

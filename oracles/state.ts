@@ -1,0 +1,361 @@
+/**
+ * What the client side of a run looks like at each moment, rebuilt from the trace alone:
+ * which processes live, which proxies (handles) they hold on which objects, the machine
+ * configuration, partitions, and each ping set as its client sees it. Checkers read it while
+ * one pass walks the trace.
+ */
+import { match } from 'ts-pattern';
+import {
+  OR,
+  SERVER_MACHINE,
+  isSuccess,
+  transportBetween,
+  type Action,
+  type ActionEvent,
+  type ClientMachine,
+  type CompletedEvent,
+  type HungEvent,
+  type MachineId,
+  type ObjectId,
+  type PingEvent,
+  type ProcessId,
+  type ReclaimCause,
+  type Trace,
+  type TraceEvent,
+  type Transport,
+  type World,
+} from '../spec';
+
+export const SERVER_HOLDER = '<server>';
+
+export type DropKind = 'release' | 'exit' | 'abandon' | 'crash' | 'server-release' | 'server-crash';
+
+export interface HandleInfo {
+  handle: string;
+  holder: ProcessId;
+  machine: MachineId;
+  oid: ObjectId;
+  exporter: MachineId;
+  createdAt: number;
+  refs: number;
+  droppedAt?: number;
+  dropKind?: DropKind;
+  /** The drop gave the reference back with a RemRelease that could reach the exporter. */
+  returned?: boolean;
+  /** How the reference came to be: 'coauthinfo', 'blanket', 'unauthenticated', ... */
+  tags: Set<string>;
+  /** Step of the action that created the handle. */
+  step: number;
+}
+
+export interface ObjectInfo {
+  oid: ObjectId;
+  exporter: MachineId;
+  kind: 'server' | 'local' | 'callback';
+  /** For a callback object: the client process that exported it. */
+  exporterProcess?: ProcessId;
+  createdAt: number;
+  handles: HandleInfo[];
+  reclaimedAt?: number;
+  cause?: ReclaimCause;
+  /** Last sign of life the exporter had: creation, or a successful ping naming or holding it. */
+  lastAlive: number;
+}
+
+export interface ProcessInfo {
+  id: ProcessId;
+  machine: ClientMachine;
+  authenticated: boolean;
+  startedAt: number;
+  endedAt?: number;
+  endKind?: 'exit' | 'abandon' | 'crash';
+  exitedAt?: number;
+}
+
+/** A ping set as its client sees it. */
+export interface ClientPingSet {
+  from: MachineId;
+  to: MachineId;
+  setId: string;
+  oids: Set<ObjectId>;
+  lastSeq: number;
+  lastPingAt: number;
+}
+
+export interface StepInfo {
+  step: number;
+  at: number;
+  action: Action;
+  settle: boolean;
+  result?: CompletedEvent | HungEvent;
+}
+
+function linkKey(a: MachineId, b: MachineId): ClientMachine | null {
+  if (a === b) return null;
+  return (a === SERVER_MACHINE ? b : a) as ClientMachine;
+}
+
+export class RunState {
+  now = 0;
+  readonly world: World;
+  readonly processes = new Map<ProcessId, ProcessInfo>();
+  readonly handles = new Map<string, HandleInfo>();
+  readonly objects = new Map<ObjectId, ObjectInfo>();
+  readonly steps: StepInfo[] = [];
+  /** Partition intervals per client machine: [from, to), `to` Infinity while cut. */
+  readonly partitions = new Map<ClientMachine, Array<[number, number]>>();
+  readonly pingSets = new Map<string, ClientPingSet>();
+  /** The action event of each step. */
+  readonly actionEvents: ActionEvent[] = [];
+  /** Live handles and the last drop, per holder machine and object, and per link. */
+  private readonly live = new Map<string, { count: number; lastDropAt: number; lastDropStep: number }>();
+  /** Handles dropped by the event just observed. */
+  dropped: HandleInfo[] = [];
+  /** For a ping event just observed: the set it keeps alive as the client claims it. */
+  claimed: Set<ObjectId> | null = null;
+  /** For a ping event just observed: the client's view of the set before it. */
+  previous: ClientPingSet | null = null;
+
+  constructor(readonly trace: Trace) {
+    this.world = structuredClone(trace.world);
+  }
+
+  // --- queries ---------------------------------------------------------------------------
+
+  isPartitioned(a: MachineId, b: MachineId, at = this.now): boolean {
+    return this.cutAt(a, b, at) !== undefined;
+  }
+
+  /** The partition interval cutting the link between two machines at a time, if any. */
+  cutAt(a: MachineId, b: MachineId, at = this.now): [number, number] | undefined {
+    const key = linkKey(a, b);
+    if (!key) return undefined;
+    return (this.partitions.get(key) ?? []).find(([from, to]) => from <= at && at < to);
+  }
+
+  /** Whether the link between two machines was up during the whole of [from, to]. */
+  linkUpThroughout(a: MachineId, b: MachineId, from: number, to: number): boolean {
+    const key = linkKey(a, b);
+    if (!key) return true;
+    return !(this.partitions.get(key) ?? []).some(([s, e]) => s <= to && e > from);
+  }
+
+  transport(a: MachineId, b: MachineId): Transport {
+    return transportBetween(this.world.machines[a], this.world.machines[b]);
+  }
+
+  liveHandles(oid: ObjectId): HandleInfo[] {
+    return (this.objects.get(oid)?.handles ?? []).filter((h) => h.droppedAt === undefined);
+  }
+
+  processAlive(id: ProcessId): boolean {
+    if (id === SERVER_HOLDER) return true;
+    const p = this.processes.get(id);
+    return !!p && p.endedAt === undefined;
+  }
+
+  /**
+   * Since when `machine` has held no reference to `oid` (or, with `to`, to anything exported
+   * by that machine); undefined while it still holds one or never held any.
+   */
+  unreferencedSince(machine: MachineId, target: { oid: ObjectId } | { to: MachineId }): { at: number; step: number } | undefined {
+    const entry = this.live.get('oid' in target ? `${machine}#${target.oid}` : `${machine}>${target.to}`);
+    if (!entry || entry.count > 0) return undefined;
+    return { at: entry.lastDropAt, step: entry.lastDropStep };
+  }
+
+  private count(key: string, delta: number, step: number): void {
+    let entry = this.live.get(key);
+    if (!entry) this.live.set(key, (entry = { count: 0, lastDropAt: 0, lastDropStep: -1 }));
+    entry.count += delta;
+    if (delta < 0) {
+      entry.lastDropAt = this.now;
+      entry.lastDropStep = step;
+    }
+  }
+
+  handleOf(name: string): HandleInfo | undefined {
+    const h = this.handles.get(name);
+    return h && h.droppedAt === undefined ? h : undefined;
+  }
+
+  // --- the pass ----------------------------------------------------------------------------
+
+  observe(e: TraceEvent): void {
+    this.now = Math.max(this.now, e.at);
+    this.dropped = [];
+    this.claimed = null;
+    this.previous = null;
+    match(e)
+      .with({ kind: 'action' }, (x) => this.onAction(x))
+      .with({ kind: 'completed' }, (x) => this.onResult(x))
+      .with({ kind: 'hung' }, (x) => this.onResult(x))
+      .with({ kind: 'ping' }, (x) => this.onPing(x))
+      .with({ kind: 'reclaimed' }, (x) => {
+        const obj = this.objects.get(x.oid);
+        if (obj && obj.reclaimedAt === undefined) {
+          obj.reclaimedAt = x.at;
+          obj.cause = x.cause;
+        }
+      })
+      .with({ kind: 'processExit' }, (x) => {
+        const p = this.processes.get(x.process);
+        if (p && p.exitedAt === undefined) p.exitedAt = x.at;
+      })
+      .with({ kind: 'callbackDelivered' }, () => undefined)
+      .with({ kind: 'note' }, () => undefined)
+      .exhaustive();
+  }
+
+  private currentStep = -1;
+
+  private onAction(e: ActionEvent): void {
+    this.steps[e.step] = { step: e.step, at: e.at, action: e.action, settle: !!e.settle };
+    this.actionEvents[e.step] = e;
+    this.currentStep = e.step;
+    const a = e.action;
+    match(a)
+      .with({ kind: 'setAccess' }, (x) => void (this.world.machines[x.machine].access = x.access))
+      .with({ kind: 'setProtocols' }, (x) => void (this.world.machines[x.machine].protocols = x.protocols))
+      .with({ kind: 'setTrust' }, (x) => void (this.world.machines[x.machine].trust = x.trust))
+      .with({ kind: 'partition' }, (x) => {
+        const list = this.partitions.get(x.machine) ?? [];
+        if (!list.some(([, to]) => to === Infinity)) list.push([e.at, Infinity]);
+        this.partitions.set(x.machine, list);
+      })
+      .with({ kind: 'heal' }, (x) => {
+        const open = (this.partitions.get(x.machine) ?? []).find(([, to]) => to === Infinity);
+        if (open) open[1] = e.at;
+      })
+      .with({ kind: 'start' }, (x) =>
+        void this.processes.set(x.process, { id: x.process, machine: x.machine, authenticated: x.authenticated, startedAt: e.at }),
+      )
+      .with({ kind: 'addRef' }, (x) => {
+        const h = this.handleOf(x.handle);
+        if (h) h.refs += 1;
+      })
+      .with({ kind: 'release' }, (x) => {
+        const h = this.handleOf(x.handle);
+        if (!h) return;
+        h.refs -= 1;
+        if (h.refs <= 0) this.drop(h, 'release');
+      })
+      .with({ kind: 'setBlanket' }, (x) => void this.handleOf(x.handle)?.tags.add('blanket'))
+      .with({ kind: 'exit' }, { kind: 'abandon' }, { kind: 'crash' }, (x) => {
+        const p = this.processes.get(x.process);
+        if (!p || p.endedAt !== undefined) return;
+        p.endedAt = e.at;
+        p.endKind = x.kind;
+        for (const h of this.handles.values()) if (h.holder === x.process && h.droppedAt === undefined) this.drop(h, x.kind);
+      })
+      .with({ kind: 'releaseCallback' }, (x) => {
+        const h = this.handleOf(`callback:${x.callback}`);
+        if (h) this.drop(h, 'server-release');
+      })
+      .with({ kind: 'serverCrash' }, () => {
+        for (const h of this.handles.values()) {
+          if (h.holder === SERVER_HOLDER && h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
+        }
+      })
+      .with(
+        { kind: 'advance' },
+        { kind: 'initSecurity' },
+        { kind: 'activate' },
+        { kind: 'queryInterface' },
+        { kind: 'call' },
+        { kind: 'passCallback' },
+        { kind: 'invokeCallback' },
+        { kind: 'disconnect' },
+        () => undefined,
+      )
+      .exhaustive();
+  }
+
+  private drop(h: HandleInfo, kind: DropKind): void {
+    h.droppedAt = this.now;
+    h.dropKind = kind;
+    const gives = kind === 'release' || kind === 'exit' || kind === 'server-release';
+    h.returned = gives && !this.isPartitioned(h.machine, h.exporter);
+    this.dropped.push(h);
+    this.count(`${h.machine}#${h.oid}`, -1, this.currentStep);
+    this.count(`${h.machine}>${h.exporter}`, -1, this.currentStep);
+  }
+
+  /** A successful activation, QueryInterface or callback creates a handle. */
+  private onResult(e: CompletedEvent | HungEvent): void {
+    const info = this.steps[e.step];
+    if (!info || info.result) return;
+    info.result = e;
+    if (e.kind !== 'completed' || !isSuccess(e.hr) || !e.oid) return;
+    const a = info.action;
+    if (a.kind === 'activate') {
+      const p = this.processes.get(a.process);
+      if (!p) return;
+      const remote = a.serverInfo || a.clsctx === 'remote';
+      const tags = new Set<string>([remote ? 'remote' : 'local']);
+      if (!p.authenticated) tags.add('unauthenticated');
+      if (a.authInfo) tags.add('coauthinfo');
+      if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
+      this.addHandle(a.handle, p.id, p.machine, e.oid, remote ? SERVER_MACHINE : p.machine, remote ? 'server' : 'local', tags, e.step);
+    } else if (a.kind === 'queryInterface') {
+      const from = this.handleOf(a.handle);
+      if (!from) return;
+      this.addHandle(a.newHandle, from.holder, from.machine, e.oid, from.exporter, 'server', new Set([...from.tags, 'qi']), e.step);
+    } else if (a.kind === 'passCallback') {
+      const via = this.handleOf(a.handle);
+      const p = via && this.processes.get(via.holder);
+      if (!via || !p) return;
+      this.addHandle(`callback:${a.callback}`, SERVER_HOLDER, via.exporter, e.oid, p.machine, 'callback', new Set(['callback']), e.step);
+      this.objects.get(e.oid)!.exporterProcess = p.id;
+    }
+  }
+
+  private addHandle(
+    handle: string,
+    holder: ProcessId,
+    machine: MachineId,
+    oid: ObjectId,
+    exporter: MachineId,
+    kind: ObjectInfo['kind'],
+    tags: Set<string>,
+    step: number,
+  ): void {
+    const h: HandleInfo = { handle, holder, machine, oid, exporter, createdAt: this.now, refs: 1, tags, step };
+    this.handles.set(handle, h);
+    let obj = this.objects.get(oid);
+    if (!obj) {
+      obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now };
+      this.objects.set(oid, obj);
+    }
+    obj.handles.push(h);
+    this.count(`${machine}#${oid}`, 1, step);
+    this.count(`${machine}>${exporter}`, 1, step);
+  }
+
+  private onPing(e: PingEvent): void {
+    if (e.duplicate) return;
+    const key = (setId: string) => `${e.from}>${e.to}>${setId}`;
+    const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
+    const before = creating ? null : this.pingSets.get(key(e.setId)) ?? null;
+    this.previous = before;
+    const base = before ? new Set(before.oids) : new Set<ObjectId>();
+    for (const o of e.adds) base.add(o);
+    for (const o of e.dels) base.delete(o);
+    this.claimed = base;
+    const accepted = e.status === 'ok' || e.status === OR.OR_INVALID_OID;
+    if (!accepted) {
+      if (e.status === OR.OR_INVALID_SET && before) this.pingSets.delete(key(e.setId));
+      return;
+    }
+    const id = creating ? e.newSetId : e.setId;
+    if (id !== undefined) {
+      this.pingSets.set(key(id), { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+    }
+    // The exporter heard from the client about these objects just now.
+    const named = new Set<ObjectId>([...base, ...e.dels]);
+    for (const oid of named) {
+      const obj = this.objects.get(oid);
+      if (obj && obj.exporter === e.to) obj.lastAlive = Math.max(obj.lastAlive, e.at);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * A campaign: N generated runs against one adapter, every run judged by every rule, then a
+ * shrunk counterexample for each rule that failed. Runs are observed first in one fast-check
+ * pass (so one rule's failure never hides another's); each failed rule is then shrunk from
+ * its first failing run, which fast-check regenerates from the campaign seed and that run's
+ * path.
+ */
+import fc from 'fast-check';
+import {
+  RULES,
+  type ActionKind,
+  type Adapter,
+  type Capabilities,
+  type Profile,
+  type Rule,
+  type RuleId,
+  type RuleOutcome,
+  type Verdict,
+} from '../spec';
+import { runArb, type GeneratorOptions, type RunInput } from '../generators';
+import { judge } from '../oracles';
+import { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
+import { executeRun, type RunRecord } from './execute';
+import { KIT_VERSION } from './version';
+
+export interface CampaignOptions {
+  /** Profile the rules are judged under. Default 'strict'. */
+  profile?: Profile;
+  /** Generated runs. Default 100. */
+  runs?: number;
+  /** Campaign seed; the same seed gives the same runs. Default: drawn from the clock. */
+  seed?: number;
+  /** Shape of generated runs. */
+  generator?: GeneratorOptions;
+  /** Shrink failures into counterexamples. Default true. */
+  shrink?: boolean;
+  /** Called after each generated run. */
+  onProgress?: (progress: { done: number; total: number; failedRules: number }) => void;
+  /** Give up after this many runs in a row end in an adapter error. Default 3. */
+  maxConsecutiveErrors?: number;
+}
+
+export interface RuleTally {
+  rule: Rule;
+  verdict: Verdict;
+  /** Runs that exercised the rule. */
+  runs: number;
+  failures: number;
+  nonStrict: number;
+  /** How often each named situation came up, for coverage. */
+  situations: Record<string, number>;
+  /** Why the rule could not be judged, when UNIMPLEMENTED. */
+  reason?: string;
+  counterexample?: Counterexample;
+}
+
+export interface RunError {
+  run: number;
+  message: string;
+}
+
+export interface CampaignResult {
+  adapter: Capabilities;
+  profile: Profile;
+  seed: number;
+  runs: number;
+  rules: RuleTally[];
+  actionCounts: Partial<Record<ActionKind, number>>;
+  errors: RunError[];
+  /** Wall time, actions carried out, and time spent shrinking. */
+  stats: { wallMs: number; actions: number; events: number; shrinkMs: number };
+}
+
+interface FirstFailure {
+  run: number;
+  status: 'fail' | 'non-strict';
+  record: RunRecord;
+  outcome: RuleOutcome;
+}
+
+function missing(rule: Rule, caps: Capabilities): string | undefined {
+  const actions = rule.needs.filter((k) => !caps.actions.includes(k));
+  if (actions.length) return `adapter cannot carry out ${actions.join(', ')}`;
+  const observes = rule.observes.filter((o) => !caps.observes.includes(o));
+  if (observes.length) return `adapter cannot observe ${observes.join(', ')}`;
+  return undefined;
+}
+
+export async function runCampaign(adapter: Adapter, options: CampaignOptions = {}): Promise<CampaignResult> {
+  const profile = options.profile ?? 'strict';
+  const total = options.runs ?? 100;
+  const seed = options.seed ?? Date.now() % 0x7fffffff;
+  const maxErrors = options.maxConsecutiveErrors ?? 3;
+  const caps = adapter.capabilities;
+  const arb = runArb(caps, options.generator);
+  const started = performance.now();
+
+  const rules = RULES.filter((r) => r.profiles.includes(profile));
+  const tallies = new Map<RuleId, RuleTally>(
+    rules.map((rule) => [rule.id, { rule, verdict: 'UNIMPLEMENTED', runs: 0, failures: 0, nonStrict: 0, situations: {} }]),
+  );
+  const firstFailures = new Map<RuleId, FirstFailure>();
+  const actionCounts: Partial<Record<ActionKind, number>> = {};
+  const errors: RunError[] = [];
+  let run = 0;
+  let consecutiveErrors = 0;
+  let actions = 0;
+  let events = 0;
+
+  const observe = fc.asyncProperty(arb, async (input: RunInput) => {
+    const index = run++;
+    if (consecutiveErrors >= maxErrors) return true;
+    let record: RunRecord;
+    try {
+      record = await executeRun(adapter, input);
+      consecutiveErrors = 0;
+    } catch (err) {
+      consecutiveErrors += 1;
+      errors.push({ run: index, message: err instanceof Error ? err.message : String(err) });
+      return true;
+    }
+    actions += record.actions.length;
+    events += record.trace.events.length;
+    for (const a of record.actions) actionCounts[a.kind] = (actionCounts[a.kind] ?? 0) + 1;
+    for (const outcome of judge(record.trace, profile)) {
+      const t = tallies.get(outcome.rule)!;
+      if (outcome.status === 'idle') continue;
+      t.runs += 1;
+      for (const s of outcome.situations) t.situations[s] = (t.situations[s] ?? 0) + 1;
+      if (outcome.status === 'fail') t.failures += 1;
+      if (outcome.status === 'non-strict') t.nonStrict += 1;
+      const first = firstFailures.get(outcome.rule);
+      const worse = outcome.status === 'fail' && first?.status !== 'fail';
+      if ((outcome.status === 'fail' || outcome.status === 'non-strict') && (!first || worse)) {
+        firstFailures.set(outcome.rule, { run: index, status: outcome.status, record, outcome });
+      }
+    }
+    options.onProgress?.({ done: index + 1, total, failedRules: [...firstFailures.values()].filter((f) => f.status === 'fail').length });
+    return true;
+  });
+  await fc.assert(observe, { seed, numRuns: total });
+
+  let shrinkMs = 0;
+  for (const [ruleId, first] of firstFailures) {
+    const t0 = performance.now();
+    const cx = options.shrink === false ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first);
+    const elapsed = performance.now() - t0;
+    shrinkMs += elapsed;
+    const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: false };
+    tallies.get(ruleId)!.counterexample = {
+      format: COUNTEREXAMPLE_FORMAT,
+      kitVersion: KIT_VERSION,
+      adapter: { name: caps.name, version: caps.version },
+      profile,
+      rule: ruleId,
+      verdict: first.status === 'fail' ? 'FAILED' : 'NON-STRICT',
+      seed: best.record.trace.seed,
+      world: best.record.trace.world,
+      actions: best.record.actions,
+      origin: { campaignSeed: seed, run: first.run, path: best.path },
+      shrunk: best.shrunk,
+      shrinkMs: Math.round(elapsed),
+      violations: best.outcome.violations,
+      trace: best.record.trace.events,
+    };
+  }
+
+  for (const t of tallies.values()) {
+    const reason = missing(t.rule, caps);
+    if (reason && t.runs === 0) {
+      t.reason = reason;
+      continue;
+    }
+    t.verdict =
+      t.failures > 0
+        ? 'FAILED'
+        : t.nonStrict > 0
+          ? 'NON-STRICT'
+          : t.runs === 0
+            ? 'UNIMPLEMENTED'
+            : t.rule.informational
+              ? 'INFORMATIONAL'
+              : 'OK';
+    if (t.verdict === 'UNIMPLEMENTED') t.reason = `not exercised in ${run} runs`;
+  }
+
+  return {
+    adapter: caps,
+    profile,
+    seed,
+    runs: run,
+    rules: [...tallies.values()],
+    actionCounts,
+    errors,
+    stats: { wallMs: performance.now() - started, actions, events, shrinkMs },
+  };
+}
+
+/** Replays the rule's first failing run and lets fast-check shrink it while the rule still fails. */
+async function shrink(
+  adapter: Adapter,
+  arb: fc.Arbitrary<RunInput>,
+  profile: Profile,
+  seed: number,
+  rule: RuleId,
+  first: FirstFailure,
+): Promise<{ record: RunRecord; outcome: RuleOutcome; path: string; shrunk: boolean } | undefined> {
+  const only = new Set<RuleId>([rule]);
+  let last: { record: RunRecord; outcome: RuleOutcome } | undefined;
+  const property = fc.asyncProperty(arb, async (input: RunInput) => {
+    let record: RunRecord;
+    try {
+      record = await executeRun(adapter, input);
+    } catch {
+      return true;
+    }
+    const outcome = judge(record.trace, profile, only)[0];
+    const failing = outcome.status === first.status;
+    if (failing) last = { record, outcome };
+    return !failing;
+  });
+  const details = await fc.check(property, { seed, path: String(first.run) });
+  if (!details.failed || !last) return undefined;
+  return { ...last, path: details.counterexamplePath ?? String(first.run), shrunk: true };
+}

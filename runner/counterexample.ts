@@ -1,0 +1,24 @@
+/** A shrunk failing run, as saved to disk and replayed. */
+import type { Action, Profile, RuleId, TraceEvent, Violation, World } from '../spec';
+
+export const COUNTEREXAMPLE_FORMAT = 'dcomkit-counterexample/1';
+
+export interface Counterexample {
+  format: typeof COUNTEREXAMPLE_FORMAT;
+  kitVersion: string;
+  /** `spec` is how the CLI re-creates the adapter: a registered name, a module path or a command. */
+  adapter: { name: string; version: string; spec?: { kind: 'name' | 'module' | 'command'; value: string } };
+  profile: Profile;
+  rule: RuleId;
+  verdict: 'FAILED' | 'NON-STRICT';
+  seed: number;
+  world: World;
+  actions: Action[];
+  /** Where it came from: replaying the campaign seed at this fast-check path regenerates it. */
+  origin: { campaignSeed: number; run: number; path: string };
+  /** Whether fast-check shrank it (false when the failure did not reproduce for shrinking). */
+  shrunk: boolean;
+  shrinkMs: number;
+  violations: Violation[];
+  trace: TraceEvent[];
+}
