@@ -120,10 +120,16 @@ class World:
         px = self._proxy(handle)
         del self.proxies[handle]
         obj = self.objects[px["oid"]]
-        if rem_release and obj["alive"]:
+        if not obj["alive"]:
+            return
+        if rem_release:
             obj["refs"] -= 1
             if obj["refs"] == 0:
                 self._reclaim(px["oid"], "release")
+        elif obj["machine"] == px["machine"]:
+            # A local server's client vanished: its machine's own resolver stops counting
+            # the reference, and the object is run down after a full ping-set timeout.
+            obj["orphan_deadline"] = self.now + SET_TIMEOUT_MS
 
     # --- time -------------------------------------------------------------------------
 
