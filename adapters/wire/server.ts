@@ -1,0 +1,595 @@
+/**
+ * A loopback DCOM server emulator: an SCM/OXID-resolver port and an object-exporter port
+ * per client machine, serving IRemoteActivation, IObjectExporter, IRemUnknown and ITest over
+ * MSRPC with NTLM (any credentials accepted). Time is the kit's virtual clock: the server
+ * never reads the wall clock for protocol decisions, it is told the time and asked to run
+ * whatever fell due (ping-set expiry, delayed answers).
+ */
+import * as net from 'node:net';
+import type { AdapterEvent, ClientMachine, ReclaimCause } from '../../spec';
+import { HR, OR, PING_SET_TIMEOUT_MS } from '../../spec';
+import * as d from './dcom';
+import { FaultPlan, DEFAULT_FAULT_STATUS, type FaultEffect, type FaultRule, type MethodName } from './faults';
+import { CHALLENGE_FLAGS, decodeNtlm, encodeChallenge, isNtlm } from './ntlm';
+import { NDR20_SYNTAX, PFC, PduFramer, decodePdu, encodePdu, type BindPdu, type Pdu, type RequestPdu } from './pdu';
+
+const ZERO_SET = '0000000000000000';
+const RPC_S_PROCNUM_OUT_OF_RANGE = 0x1c010002; // nca_s_op_rng_error
+const RPC_S_UNKNOWN_IF = 0x1c010003; // nca_s_unk_if
+const MAX_FRAG = 4280;
+
+export type Role = 'scm' | 'exporter';
+
+export interface ServerOptions {
+  /** The kit's virtual time in ms. */
+  now: () => number;
+  emit: (e: AdapterEvent) => void;
+  machines?: readonly ClientMachine[];
+  faults?: readonly FaultRule[];
+  /** Sees every whole PDU, for fixtures and debugging. */
+  tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer) => void;
+}
+
+interface Ipid {
+  iid: string;
+  refs: number;
+}
+
+interface ServerObject {
+  name: string;
+  oid: d.Id64;
+  ipids: Map<string, Ipid>;
+  /** Virtual time the object was exported; counts as its last ping until a set holds it. */
+  exportedAt: number;
+}
+
+interface PingSet {
+  name: string;
+  id: d.Id64;
+  seq: number;
+  oids: Set<d.Id64>;
+  lastPing: number;
+  machine: ClientMachine;
+}
+
+interface Held {
+  due: number;
+  send: () => void;
+}
+
+interface Listener {
+  role: Role;
+  machine: ClientMachine;
+  server: net.Server;
+  port: number;
+}
+
+function id64(n: number): d.Id64 {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b.toString('hex');
+}
+
+function hexGuid(prefix: number, n: number): string {
+  const h = n.toString(16).padStart(12, '0');
+  return `${prefix.toString(16).padStart(8, '0')}-7e57-4000-8000-${h}`;
+}
+
+/** The emulated machine's test class: node-dcom activates it with IOPCServer, so it claims that too. */
+const TEST_CLASS_IIDS = new Set<string>([d.IID.IUnknown, d.IID.ITest, d.IID.IOPCServer]);
+const TEST_CALL_IIDS = new Set<string>([d.IID.ITest, d.IID.IOPCServer]);
+const REM_UNKNOWN_IIDS = new Set<string>([d.IID.IRemUnknown, d.IID.IRemUnknown2]);
+
+export class WireServer {
+  private listeners: Listener[] = [];
+  private sockets = new Set<net.Socket>();
+  private socketMachine = new Map<net.Socket, ClientMachine>();
+  private partitioned = new Set<ClientMachine>();
+  private objects = new Map<d.Id64, ServerObject>();
+  private ipidOwner = new Map<string, d.Id64>();
+  private sets = new Map<d.Id64, PingSet>();
+  private held: Held[] = [];
+  private faults: FaultPlan;
+  private count = { oid: 0, ipid: 0, set: 0 };
+  private generation = 1;
+  private oxid = id64(0x0a000001);
+  private remUnknownIpid = hexGuid(0xa, 1);
+  /** Counts bytes, connections and closes seen, for quiescence checks. */
+  activity = 0;
+  /** Requests read and not yet answered, held or dropped on purpose excluded. */
+  private working = 0;
+
+  private constructor(private readonly opts: ServerOptions) {
+    this.faults = new FaultPlan(opts.faults);
+  }
+
+  static async start(opts: ServerOptions): Promise<WireServer> {
+    const s = new WireServer(opts);
+    for (const machine of opts.machines ?? ['client1', 'client2']) {
+      await s.listen('scm', machine);
+      await s.listen('exporter', machine);
+    }
+    return s;
+  }
+
+  private listen(role: Role, machine: ClientMachine, port = 0): Promise<void> {
+    const server = net.createServer((sock) => this.accept(sock, role, machine));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port }, () => {
+        server.off('error', reject);
+        const addr = server.address() as net.AddressInfo;
+        this.listeners.push({ role, machine, server, port: addr.port });
+        resolve();
+      });
+    });
+  }
+
+  port(role: Role, machine: ClientMachine): number {
+    const l = this.listeners.find((x) => x.role === role && x.machine === machine);
+    if (!l) throw new Error(`no ${role} listener for ${machine}`);
+    return l.port;
+  }
+
+  /** The address node-dcom's ComServer takes: "127.0.0.1[port]". */
+  scmAddress(machine: ClientMachine): string {
+    return `127.0.0.1[${this.port('scm', machine)}]`;
+  }
+
+  get busy(): boolean {
+    return this.working > 0;
+  }
+
+  inject(rule: FaultRule): void {
+    this.faults.add(rule);
+  }
+
+  private touch(): void {
+    this.activity++;
+  }
+
+  private now(): number {
+    return this.opts.now();
+  }
+
+  // --- connections -----------------------------------------------------------------------
+
+  private accept(sock: net.Socket, role: Role, machine: ClientMachine): void {
+    this.touch();
+    if (this.partitioned.has(machine)) {
+      sock.resetAndDestroy();
+      return;
+    }
+    sock.setNoDelay(true); // answers must not wait for delayed ACKs (see the child's note)
+    this.sockets.add(sock);
+    this.socketMachine.set(sock, machine);
+    const framer = new PduFramer();
+    const contexts = new Map<number, string>();
+    sock.on('data', (chunk) => {
+      this.touch();
+      let frames: Buffer[];
+      try {
+        frames = framer.push(chunk);
+      } catch {
+        sock.destroy();
+        return;
+      }
+      for (const f of frames) {
+        this.opts.tap?.('in', role, machine, f);
+        this.handle(sock, role, machine, contexts, f);
+      }
+    });
+    sock.on('error', () => this.touch());
+    sock.on('close', () => {
+      this.touch();
+      this.sockets.delete(sock);
+      this.socketMachine.delete(sock);
+    });
+  }
+
+  private send(sock: net.Socket, role: Role, machine: ClientMachine, pdu: Pdu): void {
+    const bytes = encodePdu(pdu);
+    this.opts.tap?.('out', role, machine, bytes);
+    this.touch();
+    if (!sock.destroyed) sock.write(bytes);
+  }
+
+  private handle(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, frame: Buffer): void {
+    let pdu: Pdu;
+    try {
+      pdu = decodePdu(frame);
+    } catch {
+      sock.destroy();
+      return;
+    }
+    switch (pdu.type) {
+      case 'bind':
+      case 'alter_context':
+        this.send(sock, role, machine, this.bindAck(pdu, contexts, sock));
+        return;
+      case 'auth3':
+        // Type 3 carries the client's credentials; a loopback test server accepts any.
+        if (pdu.auth && isNtlm(pdu.auth.value)) decodeNtlm(pdu.auth.value);
+        return;
+      case 'request':
+        this.request(sock, role, machine, contexts, pdu);
+        return;
+      default:
+        sock.destroy();
+    }
+  }
+
+  private bindAck(pdu: BindPdu, contexts: Map<number, string>, sock: net.Socket): Pdu {
+    const results = pdu.contexts.map((c) => {
+      const ndr = c.transfer.find((t) => t.uuid === NDR20_SYNTAX.uuid);
+      if (!ndr) return { result: 2, reason: 2, transfer: { uuid: '00000000-0000-0000-0000-000000000000', version: 0 } };
+      contexts.set(c.contextId, c.abstract.uuid);
+      return { result: 0, reason: 0, transfer: NDR20_SYNTAX };
+    });
+    const isBind = pdu.type === 'bind';
+    const challenge =
+      isBind && pdu.auth && isNtlm(pdu.auth.value)
+        ? {
+            type: pdu.auth.type,
+            level: pdu.auth.level,
+            contextId: pdu.auth.contextId,
+            value: encodeChallenge({
+              flags: CHALLENGE_FLAGS,
+              targetName: 'DCOMKIT',
+              challenge: Buffer.from([0x64, 0x63, 0x6f, 0x6d, 0x6b, 0x69, 0x74, 0x21]),
+            }),
+          }
+        : undefined;
+    return {
+      type: isBind ? 'bind_ack' : 'alter_context_resp',
+      callId: pdu.callId,
+      flags: PFC.FIRST_FRAG | PFC.LAST_FRAG,
+      maxXmit: MAX_FRAG,
+      maxRecv: MAX_FRAG,
+      assocGroup: pdu.assocGroup || 0x1234,
+      secondaryAddr: isBind ? String(sock.localPort) : '',
+      results,
+      ...(challenge ? { auth: challenge } : {}),
+    };
+  }
+
+  private request(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, req: RequestPdu): void {
+    const iface = contexts.get(req.contextId);
+    const reply = (stub: Buffer | number) => {
+      const pdu: Pdu =
+        typeof stub === 'number'
+          ? { type: 'fault', callId: req.callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: 32, contextId: req.contextId, cancelCount: 0, status: stub }
+          : { type: 'response', callId: req.callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: stub.length, contextId: req.contextId, cancelCount: 0, stub };
+      this.send(sock, role, machine, pdu);
+    };
+    const method = iface ? methodOf(iface, req.opnum) : null;
+    if (!method) {
+      reply(iface ? RPC_S_PROCNUM_OUT_OF_RANGE : RPC_S_UNKNOWN_IF);
+      return;
+    }
+    const effect = this.faults.hit(method);
+    if (effect?.kind === 'fault') {
+      this.note(`server: injected fault ${hex(effect.status ?? DEFAULT_FAULT_STATUS)} answers ${method} from ${machine}`);
+      reply(effect.status ?? DEFAULT_FAULT_STATUS);
+      return;
+    }
+    this.working++;
+    let answer: Buffer | number;
+    try {
+      answer = this.dispatch(method, machine, req);
+    } catch {
+      answer = RPC_S_PROCNUM_OUT_OF_RANGE; // unparsable stub: the real runtime faults too
+    } finally {
+      this.working--;
+    }
+    this.deliver(effect, method, machine, () => reply(answer));
+  }
+
+  private deliver(effect: FaultEffect | null, method: MethodName, machine: ClientMachine, send: () => void): void {
+    if (effect?.kind === 'drop') {
+      this.note(`server: injected drop of the answer to ${method} from ${machine}`);
+      return;
+    }
+    if (effect?.kind === 'delay') {
+      this.note(`server: injected ${effect.ms} ms delay of the answer to ${method} from ${machine}`);
+      this.held.push({ due: this.now() + effect.ms, send });
+      return;
+    }
+    send();
+  }
+
+  private note(text: string): void {
+    this.opts.emit({ kind: 'note', at: this.now(), text });
+  }
+
+  // --- methods ---------------------------------------------------------------------------
+
+  private dispatch(method: MethodName, machine: ClientMachine, req: RequestPdu): Buffer | number {
+    switch (method) {
+      case 'RemoteActivation':
+        return this.activate(machine, d.decodeActivationRequest(req.stub));
+      case 'SimplePing':
+        return this.simplePing(machine, d.decodeSimplePing(req.stub));
+      case 'ComplexPing':
+        return this.complexPing(machine, d.decodeComplexPing(req.stub));
+      case 'ServerAlive2':
+        return d.encodeServerAlive2Response({
+          version: d.COM_VERSION,
+          bindings: { bindings: [{ tower: d.TOWER_TCP, address: '127.0.0.1' }], security: [] },
+          status: 0,
+        });
+      case 'RemQueryInterface':
+        return this.queryInterface(d.decodeRemQueryInterface(req.stub));
+      case 'RemAddRef':
+        return this.addRef(d.decodeRefsRequest(req.stub));
+      case 'RemRelease':
+        return this.release(d.decodeRefsRequest(req.stub));
+      case 'Add': {
+        const obj = req.object ? this.objectOfIpid(req.object) : undefined;
+        // An IPID that is gone (released, run down, disconnected) is an object cut off from its clients.
+        if (!obj) return HR.RPC_E_DISCONNECTED;
+        const { x } = d.decodeAddRequest(req.stub);
+        return d.encodeAddResponse({ y: (x + 1) | 0, hr: HR.S_OK });
+      }
+    }
+  }
+
+  private resolverBindings(): d.DualStringArray {
+    return { bindings: [{ tower: d.TOWER_TCP, address: '127.0.0.1' }], security: [{ authnSvc: d.AUTHN_WINNT, authzSvc: 0xffff, principal: '' }] };
+  }
+
+  private newIpid(oid: d.Id64, iid: string, refs: number): string {
+    const ipid = hexGuid(this.generation << 4, ++this.count.ipid);
+    this.objects.get(oid)!.ipids.set(ipid, { iid, refs });
+    this.ipidOwner.set(ipid, oid);
+    return ipid;
+  }
+
+  private stdObjRef(obj: ServerObject, ipid: string, refs: number): d.StdObjRef {
+    return { flags: 0, publicRefs: refs, oxid: this.oxid, oid: obj.oid, ipid };
+  }
+
+  private activate(machine: ClientMachine, a: d.ActivationRequest): Buffer {
+    const n = ++this.count.oid;
+    const obj: ServerObject = { name: `oid${n}`, oid: id64(0x0b000000 + n), ipids: new Map(), exportedAt: this.now() };
+    this.objects.set(obj.oid, obj);
+    const results = a.iids.map((iid) => {
+      if (!TEST_CLASS_IIDS.has(iid)) return { hr: HR.E_NOINTERFACE, objRef: null };
+      const ipid = this.newIpid(obj.oid, iid, 5);
+      return { hr: HR.S_OK, objRef: { iid, std: this.stdObjRef(obj, ipid, 5), resolver: this.resolverBindings() } };
+    });
+    if (!results.some((r) => r.objRef)) this.reclaim(obj, 'release');
+    return d.encodeActivationResponse({
+      oxid: this.oxid,
+      oxidBindings: {
+        bindings: [{ tower: d.TOWER_TCP, address: `127.0.0.1[${this.port('exporter', machine)}]` }],
+        security: [{ authnSvc: d.AUTHN_WINNT, authzSvc: 0xffff, principal: '' }],
+      },
+      remUnknownIpid: this.remUnknownIpid,
+      authnHint: 2,
+      version: d.COM_VERSION,
+      hr: HR.S_OK,
+      results,
+      status: 0,
+    });
+  }
+
+  private objectOfIpid(ipid: string): ServerObject | undefined {
+    const oid = this.ipidOwner.get(ipid);
+    return oid ? this.objects.get(oid) : undefined;
+  }
+
+  private queryInterface(q: d.RemQueryInterfaceRequest): Buffer {
+    const obj = this.objectOfIpid(q.ipid);
+    if (!obj) return d.encodeRemQueryInterfaceResponse({ results: [], hr: HR.RPC_E_INVALID_OBJECT });
+    const results = q.iids.map((iid) => {
+      if (!TEST_CLASS_IIDS.has(iid)) return { hr: HR.E_NOINTERFACE, std: d.NULL_STD };
+      const ipid = this.newIpid(obj.oid, iid, q.refs);
+      return { hr: HR.S_OK, std: this.stdObjRef(obj, ipid, q.refs) };
+    });
+    return d.encodeRemQueryInterfaceResponse({ results, hr: results.every((r) => r.hr === HR.S_OK) ? HR.S_OK : HR.E_NOINTERFACE });
+  }
+
+  private addRef(q: d.RefsRequest): Buffer {
+    const results = q.refs.map((r) => {
+      const obj = this.objectOfIpid(r.ipid);
+      const entry = obj?.ipids.get(r.ipid);
+      if (!entry) return HR.CO_E_OBJNOTREG;
+      entry.refs += r.publicRefs + r.privateRefs;
+      return HR.S_OK;
+    });
+    return d.encodeRemAddRefResponse({ results, hr: results.every((x) => x === HR.S_OK) ? HR.S_OK : HR.E_INVALIDARG });
+  }
+
+  private release(q: d.RefsRequest): Buffer {
+    for (const r of q.refs) {
+      if (r.ipid === this.remUnknownIpid) continue;
+      const obj = this.objectOfIpid(r.ipid);
+      const entry = obj?.ipids.get(r.ipid);
+      if (!obj || !entry) continue; // MS-DCOM defines no error for unknown IPIDs
+      entry.refs = Math.max(0, entry.refs - r.publicRefs - r.privateRefs);
+      if (entry.refs === 0) {
+        obj.ipids.delete(r.ipid);
+        this.ipidOwner.delete(r.ipid);
+      }
+      if (obj.ipids.size === 0) this.reclaim(obj, 'release');
+    }
+    return d.encodeHrResponse(HR.S_OK);
+  }
+
+  private simplePing(machine: ClientMachine, p: d.SimplePingRequest): Buffer {
+    const set = this.sets.get(p.setId);
+    const status = set ? OR.OK : OR.OR_INVALID_SET;
+    if (set) set.lastPing = this.now();
+    this.opts.emit({
+      kind: 'ping',
+      at: this.now(),
+      from: machine,
+      to: 'server',
+      type: 'simple',
+      setId: set?.name ?? `?${p.setId}`,
+      seq: set?.seq ?? 0,
+      adds: [],
+      dels: [],
+      status: status === OR.OK ? 'ok' : status,
+    });
+    return d.encodeStatus(status);
+  }
+
+  private oidName(oid: d.Id64): string {
+    return this.objects.get(oid)?.name ?? this.gone.get(oid) ?? `?${oid}`;
+  }
+  /** Names of reclaimed objects, so later pings about them still read well. */
+  private gone = new Map<d.Id64, string>();
+
+  private complexPing(machine: ClientMachine, p: d.ComplexPingRequest): Buffer {
+    const adds = p.adds.map((o) => this.oidName(o));
+    const dels = p.dels.map((o) => this.oidName(o));
+    const event = { kind: 'ping' as const, at: this.now(), from: machine, to: 'server' as const, type: 'complex' as const, seq: p.seq, adds, dels };
+    if (p.setId === ZERO_SET) {
+      // A new set takes the known OIDs and skips unknown ones (MS-DCOM 3.1.2.5.1.3).
+      const n = ++this.count.set;
+      const set: PingSet = { name: `set${n}`, id: id64(0x0c000000 + n), seq: p.seq, oids: new Set(), lastPing: this.now(), machine };
+      for (const o of p.adds) if (this.objects.has(o)) set.oids.add(o);
+      this.sets.set(set.id, set);
+      this.opts.emit({ ...event, setId: '0', status: 'ok', newSetId: set.name });
+      return d.encodeComplexPingResponse({ setId: set.id, backoff: 0, status: OR.OK });
+    }
+    const set = this.sets.get(p.setId);
+    if (!set) {
+      this.opts.emit({ ...event, setId: `?${p.setId}`, status: OR.OR_INVALID_SET });
+      return d.encodeComplexPingResponse({ setId: p.setId, backoff: 0, status: OR.OR_INVALID_SET });
+    }
+    let status: number = OR.OK;
+    if (set.seq <= p.seq) {
+      const unknown = p.adds.find((o) => !set.oids.has(o) && !this.objects.has(o));
+      if (unknown) status = OR.OR_INVALID_OID;
+      else {
+        for (const o of p.adds) set.oids.add(o);
+        for (const o of p.dels) {
+          if (!set.oids.delete(o)) continue;
+          const obj = this.objects.get(o);
+          // The last set letting go of an object that still has references runs it down now.
+          if (obj && !this.inAnySet(o)) this.reclaim(obj, 'rundown');
+        }
+        set.seq = p.seq;
+        set.lastPing = this.now();
+      }
+    } else {
+      set.lastPing = this.now(); // a stale sequence number changes nothing, yet proves the client alive
+    }
+    this.opts.emit({ ...event, setId: set.name, status: status === OR.OK ? 'ok' : status });
+    return d.encodeComplexPingResponse({ setId: set.id, backoff: 0, status });
+  }
+
+  private inAnySet(oid: d.Id64): boolean {
+    for (const s of this.sets.values()) if (s.oids.has(oid)) return true;
+    return false;
+  }
+
+  private reclaim(obj: ServerObject, cause: ReclaimCause): void {
+    if (!this.objects.delete(obj.oid)) return;
+    for (const ipid of obj.ipids.keys()) this.ipidOwner.delete(ipid);
+    this.gone.set(obj.oid, obj.name);
+    this.opts.emit({ kind: 'reclaimed', at: this.now(), machine: 'server', oid: obj.name, cause });
+  }
+
+  // --- the kit's handles on the server --------------------------------------------------------
+
+  /** The trace name of the object behind an IPID the client holds ("oid3"). */
+  oidOfIpid(ipid: string): string | undefined {
+    const oid = this.ipidOwner.get(ipid);
+    return oid ? this.oidName(oid) : undefined;
+  }
+
+  /** CoDisconnectObject: the object is gone for every client at once. */
+  disconnect(oidName: string): boolean {
+    const obj = [...this.objects.values()].find((o) => o.name === oidName);
+    if (!obj) return false;
+    this.reclaim(obj, 'disconnect');
+    return true;
+  }
+
+  liveObjects(): string[] {
+    return [...this.objects.values()].map((o) => o.name);
+  }
+
+  /** Earliest virtual time something is due: a set or unpinged object expiring, a held answer. */
+  nextDue(): number | null {
+    let due = Infinity;
+    for (const s of this.sets.values()) due = Math.min(due, s.lastPing + PING_SET_TIMEOUT_MS);
+    for (const o of this.objects.values()) if (!this.inAnySet(o.oid)) due = Math.min(due, o.exportedAt + PING_SET_TIMEOUT_MS);
+    for (const h of this.held) due = Math.min(due, h.due);
+    return due === Infinity ? null : due;
+  }
+
+  /** Runs everything due at the current virtual time. */
+  runDue(): void {
+    const now = this.now();
+    for (const s of [...this.sets.values()]) {
+      if (s.lastPing + PING_SET_TIMEOUT_MS > now) continue;
+      this.sets.delete(s.id);
+      for (const o of s.oids) {
+        const obj = this.objects.get(o);
+        if (obj && !this.inAnySet(o)) this.reclaim(obj, 'rundown');
+      }
+    }
+    for (const o of [...this.objects.values()]) {
+      if (!this.inAnySet(o.oid) && o.exportedAt + PING_SET_TIMEOUT_MS <= now) this.reclaim(o, 'rundown');
+    }
+    const due = this.held.filter((h) => h.due <= now);
+    this.held = this.held.filter((h) => h.due > now);
+    for (const h of due) h.send();
+  }
+
+  /** Cuts a client machine off: its connections close and new ones are refused. */
+  partition(machine: ClientMachine): void {
+    this.partitioned.add(machine);
+    for (const [sock, m] of this.socketMachine) if (m === machine) sock.resetAndDestroy();
+  }
+
+  heal(machine: ClientMachine): void {
+    this.partitioned.delete(machine);
+  }
+
+  /**
+   * The server process dies and starts again: its objects are gone, its connections drop and
+   * it exports under a new OXID. The resolver (RPCSS on Windows) survives with its ping sets.
+   */
+  crash(): void {
+    for (const obj of [...this.objects.values()]) this.reclaim(obj, 'server-crash');
+    for (const sock of this.sockets) sock.resetAndDestroy();
+    this.held = [];
+    this.generation++;
+    this.oxid = id64(0x0a000000 + this.generation);
+    this.remUnknownIpid = hexGuid(0xa, this.generation);
+  }
+
+  async close(): Promise<void> {
+    for (const sock of this.sockets) sock.destroy();
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    this.listeners = [];
+  }
+}
+
+function hex(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+export function methodOf(iface: string, opnum: number): MethodName | null {
+  if (iface === d.IID.IRemoteActivation && opnum === 0) return 'RemoteActivation';
+  if (iface === d.IID.IObjectExporter) {
+    if (opnum === 1) return 'SimplePing';
+    if (opnum === 2) return 'ComplexPing';
+    if (opnum === 5) return 'ServerAlive2';
+    return null;
+  }
+  if (REM_UNKNOWN_IIDS.has(iface)) {
+    if (opnum === 3) return 'RemQueryInterface';
+    if (opnum === 4) return 'RemAddRef';
+    if (opnum === 5) return 'RemRelease';
+    return null;
+  }
+  if (TEST_CALL_IIDS.has(iface) && opnum === d.ITEST_ADD_OPNUM) return 'Add';
+  return null;
+}
