@@ -213,6 +213,10 @@ static Buf g_cur;
 
 static double vnow(void) { return clock_ms() - g_t0; }
 
+/* What an action did, said as a note when it produced no event, so the kit's time line
+ * keeps up with the real one (every step costs real, hence virtual, time). */
+static char g_summary[256];
+
 static void event_begin(const char *kind, double at)
 {
   if (at < 0) at = 0;
@@ -273,7 +277,10 @@ static void emit_reclaimed(double at, const char *machine, const char *oid, cons
   event_end();
 }
 
+/* Object ids in the trace: "server:<n>" for the server's objects, "cb:<callback>" for the
+ * callback objects clients export. */
 static void server_oid(int obj, char *out, size_t cap) { snprintf(out, cap, "server:%d", obj); }
+static void callback_oid(int cb, char *out, size_t cap);
 
 /* ---- handling what the children say --------------------------------------------------------- */
 
@@ -305,8 +312,12 @@ static void callback_reclaimed(int i, double at, const char *cause)
 {
   if (!g_callbacks[i].alive) return;
   g_callbacks[i].alive = FALSE;
-  emit_reclaimed(at, MACHINE_NAMES[g_clients[g_callbacks[i].client].machine], g_callbacks[i].name, cause);
+  char oid[128];
+  callback_oid(i, oid, sizeof oid);
+  emit_reclaimed(at, MACHINE_NAMES[g_clients[g_callbacks[i].client].machine], oid, cause);
 }
+
+static void callback_oid(int cb, char *out, size_t cap) { snprintf(out, cap, "cb:%s", g_callbacks[cb].name); }
 
 static void process_msg(const Msg *m)
 {
@@ -691,17 +702,22 @@ static Result *call_child(HANDLE h, double timeout_ms, const char *verb, const c
   return r->got ? r : NULL;
 }
 
-static void emit_completed(double at, unsigned long hr, int obj)
+static void emit_completed_oid(double at, unsigned long hr, const char *oid)
 {
   event_begin("completed", at);
   buf_printf(&g_cur, ",\"hr\":%lu", hr);
-  if (obj > 0) {
-    char oid[64];
-    server_oid(obj, oid, sizeof oid);
+  if (oid) {
     buf_add(&g_cur, ",\"oid\":", 7);
     buf_jstr(&g_cur, oid);
   }
   event_end();
+}
+
+static void emit_completed(double at, unsigned long hr, int obj)
+{
+  char oid[64];
+  if (obj > 0) server_oid(obj, oid, sizeof oid);
+  emit_completed_oid(at, hr, obj > 0 ? oid : NULL);
 }
 
 /* A calling action: completed on an answer, hung when none came within the call timeout. */
@@ -765,6 +781,8 @@ static const char *apply_start(const JNode *a)
   }
   pump(clock_ms() + g_infra_ms, client_ready, cl);
   if (!cl->ready) return "start: client.exe did not come up";
+  snprintf(g_summary, sizeof g_summary, "%s: client.exe started on %s (Wine pid %lu)%s", cl->name, MACHINE_NAMES[mi],
+           GetProcessId(cl->process), mi == M_CLIENT2 ? "; client2 shares the one Wine machine" : "");
   return NULL;
 }
 
@@ -786,12 +804,20 @@ static const char *apply_action(const JNode *a, char *err, size_t errcap)
   g_current_kind = kind;
   g_current_client = -1;
   g_created_obj = 0;
+  snprintf(g_summary, sizeof g_summary, "%s carried out", kind);
 
   if (!strcmp(kind, "setAccess")) {
     int mi = machine_index(json_str(a, "machine"));
     if (mi < 0) return "setAccess: unknown machine";
     parse_access(json_get(a, "access"), &g_access[mi]);
     if (mi == M_CLIENT1) write_default_access();
+    {
+      char sddl[512];
+      access_sddl(mi, sddl, sizeof sddl);
+      snprintf(g_summary, sizeof g_summary, "%s access permission is now %s%s", MACHINE_NAMES[mi],
+               strcmp(sddl, "-") ? sddl : "absent (NULL descriptor)",
+               mi == M_SERVER ? " (the server reads it when it starts, at the next reset)" : "");
+    }
     return NULL;
   }
   if (!strcmp(kind, "start")) return apply_start(a);
@@ -900,7 +926,7 @@ static const char *apply_action(const JNode *a, char *err, size_t errcap)
       r = call_child(cl->in, CALL_TIMEOUT_MS, kind[0] == 'a' ? "addref" : "release", rest);
       if (!r) note(vnow(), "%s of %s did not return within the call timeout", kind, hd->name);
       else if (r->hr) note(r->at, "%s of %s refused by the client: 0x%08lx", kind, hd->name, r->hr);
-      else if (g_verbose_notes) note(r->at, "%s(%s) -> %lu", kind, hd->name, r->value);
+      else snprintf(g_summary, sizeof g_summary, "%s->%s() returned %lu", hd->name, kind[0] == 'a' ? "AddRef" : "Release", r->value);
     } else if (!strcmp(kind, "call")) {
       snprintf(rest, sizeof rest, "%d", hd->slot);
       if ((r = calling(cl->in, "call", rest, NULL))) emit_completed(r->at, r->hr, 0);
@@ -915,7 +941,11 @@ static const char *apply_action(const JNode *a, char *err, size_t errcap)
       cb->alive = TRUE;
       snprintf(rest, sizeof rest, "%d %d", hd->slot, g_ncallbacks);
       g_ncallbacks++;
-      if ((r = calling(cl->in, "advise", rest, NULL))) emit_completed(r->at, r->hr, 0);
+      if ((r = calling(cl->in, "advise", rest, NULL))) {
+        char oid[128];
+        callback_oid(g_ncallbacks - 1, oid, sizeof oid);
+        emit_completed_oid(r->at, r->hr, r->hr < 0x80000000ul ? oid : NULL);
+      }
     }
     return NULL;
   }
@@ -1108,6 +1138,7 @@ int main(void)
       if (!g_server.process) err = "apply before reset";
       else err = apply_action(action, errbuf, sizeof errbuf);
       barrier();
+      if (!err && !g_nevents) note(vnow(), "%s", g_summary);
       if (err) reply_error(id, TRUE, err);
       else reply_events(id);
       g_current_kind = "";
