@@ -20,6 +20,7 @@ const OTHERS = PRINCIPALS.filter((p) => p !== 'SYSTEM' && p !== 'Everyone');
 
 /** DefaultAccessPermission, with SYSTEM in or out of the list as often as absent/empty. */
 export const accessArb: fc.Arbitrary<AccessPermission> = fc.oneof(
+  { withCrossShrink: true },
   fc.constant<AccessPermission>({ kind: 'absent' }),
   fc.constant<AccessPermission>({ kind: 'empty' }),
   fc

@@ -20,3 +20,11 @@ export function pickFrom<T>(items: readonly T[], pick: number): T | undefined {
 export function fixed(action: Action): ActionTemplate {
   return { kind: action.kind, resolve: () => action };
 }
+
+/**
+ * What any command can shrink to: it never applies, so fast-check skips it and drops it from
+ * the next round. fast-check's commands shrinker keeps a sequence's tail (it expects the
+ * failure inside the last command run); our rules judge after the settle period, so a
+ * trailing command could otherwise never be removed.
+ */
+export const SKIP: ActionTemplate = { kind: 'advance', resolve: () => undefined };

@@ -4,10 +4,10 @@
  * configuration, partitions, and each ping set as its client sees it. Checkers read it while
  * one pass walks the trace.
  */
-import { match } from 'ts-pattern';
 import {
   OR,
   SERVER_MACHINE,
+  cloneWorld,
   isSuccess,
   transportBetween,
   type Action,
@@ -90,13 +90,20 @@ export interface StepInfo {
   result?: CompletedEvent | HungEvent;
 }
 
+function unreachable(x: never): never {
+  throw new Error(`unhandled trace event ${JSON.stringify(x)}`);
+}
+
 function linkKey(a: MachineId, b: MachineId): ClientMachine | null {
   if (a === b) return null;
   return (a === SERVER_MACHINE ? b : a) as ClientMachine;
 }
 
 export class RunState {
+  /** Time of the event being observed. */
   now = 0;
+  /** Latest time the trace covers: an advance covers its whole span even if nothing happened. */
+  end = 0;
   readonly world: World;
   readonly processes = new Map<ProcessId, ProcessInfo>();
   readonly handles = new Map<string, HandleInfo>();
@@ -117,7 +124,7 @@ export class RunState {
   previous: ClientPingSet | null = null;
 
   constructor(readonly trace: Trace) {
-    this.world = structuredClone(trace.world);
+    this.world = cloneWorld(trace.world);
   }
 
   // --- queries ---------------------------------------------------------------------------
@@ -183,28 +190,37 @@ export class RunState {
 
   observe(e: TraceEvent): void {
     this.now = Math.max(this.now, e.at);
+    this.end = Math.max(this.end, e.kind === 'action' && e.action.kind === 'advance' ? e.at + e.action.ms : e.at);
     this.dropped = [];
     this.claimed = null;
     this.previous = null;
-    match(e)
-      .with({ kind: 'action' }, (x) => this.onAction(x))
-      .with({ kind: 'completed' }, (x) => this.onResult(x))
-      .with({ kind: 'hung' }, (x) => this.onResult(x))
-      .with({ kind: 'ping' }, (x) => this.onPing(x))
-      .with({ kind: 'reclaimed' }, (x) => {
-        const obj = this.objects.get(x.oid);
+    switch (e.kind) {
+      case 'action':
+        return this.onAction(e);
+      case 'completed':
+      case 'hung':
+        return this.onResult(e);
+      case 'ping':
+        return this.onPing(e);
+      case 'reclaimed': {
+        const obj = this.objects.get(e.oid);
         if (obj && obj.reclaimedAt === undefined) {
-          obj.reclaimedAt = x.at;
-          obj.cause = x.cause;
+          obj.reclaimedAt = e.at;
+          obj.cause = e.cause;
         }
-      })
-      .with({ kind: 'processExit' }, (x) => {
-        const p = this.processes.get(x.process);
-        if (p && p.exitedAt === undefined) p.exitedAt = x.at;
-      })
-      .with({ kind: 'callbackDelivered' }, () => undefined)
-      .with({ kind: 'note' }, () => undefined)
-      .exhaustive();
+        return;
+      }
+      case 'processExit': {
+        const p = this.processes.get(e.process);
+        if (p && p.exitedAt === undefined) p.exitedAt = e.at;
+        return;
+      }
+      case 'callbackDelivered':
+      case 'note':
+        return;
+      default:
+        return unreachable(e);
+    }
   }
 
   private currentStep = -1;
@@ -214,61 +230,77 @@ export class RunState {
     this.actionEvents[e.step] = e;
     this.currentStep = e.step;
     const a = e.action;
-    match(a)
-      .with({ kind: 'setAccess' }, (x) => void (this.world.machines[x.machine].access = x.access))
-      .with({ kind: 'setProtocols' }, (x) => void (this.world.machines[x.machine].protocols = x.protocols))
-      .with({ kind: 'setTrust' }, (x) => void (this.world.machines[x.machine].trust = x.trust))
-      .with({ kind: 'partition' }, (x) => {
-        const list = this.partitions.get(x.machine) ?? [];
+    switch (a.kind) {
+      case 'setAccess':
+        this.world.machines[a.machine].access = a.access;
+        return;
+      case 'setProtocols':
+        this.world.machines[a.machine].protocols = a.protocols;
+        return;
+      case 'setTrust':
+        this.world.machines[a.machine].trust = a.trust;
+        return;
+      case 'partition': {
+        const list = this.partitions.get(a.machine) ?? [];
         if (!list.some(([, to]) => to === Infinity)) list.push([e.at, Infinity]);
-        this.partitions.set(x.machine, list);
-      })
-      .with({ kind: 'heal' }, (x) => {
-        const open = (this.partitions.get(x.machine) ?? []).find(([, to]) => to === Infinity);
+        this.partitions.set(a.machine, list);
+        return;
+      }
+      case 'heal': {
+        const open = (this.partitions.get(a.machine) ?? []).find(([, to]) => to === Infinity);
         if (open) open[1] = e.at;
-      })
-      .with({ kind: 'start' }, (x) =>
-        void this.processes.set(x.process, { id: x.process, machine: x.machine, authenticated: x.authenticated, startedAt: e.at }),
-      )
-      .with({ kind: 'addRef' }, (x) => {
-        const h = this.handleOf(x.handle);
+        return;
+      }
+      case 'start':
+        this.processes.set(a.process, { id: a.process, machine: a.machine, authenticated: a.authenticated, startedAt: e.at });
+        return;
+      case 'addRef': {
+        const h = this.handleOf(a.handle);
         if (h) h.refs += 1;
-      })
-      .with({ kind: 'release' }, (x) => {
-        const h = this.handleOf(x.handle);
+        return;
+      }
+      case 'release': {
+        const h = this.handleOf(a.handle);
         if (!h) return;
         h.refs -= 1;
         if (h.refs <= 0) this.drop(h, 'release');
-      })
-      .with({ kind: 'setBlanket' }, (x) => void this.handleOf(x.handle)?.tags.add('blanket'))
-      .with({ kind: 'exit' }, { kind: 'abandon' }, { kind: 'crash' }, (x) => {
-        const p = this.processes.get(x.process);
+        return;
+      }
+      case 'setBlanket':
+        this.handleOf(a.handle)?.tags.add('blanket');
+        return;
+      case 'exit':
+      case 'abandon':
+      case 'crash': {
+        const p = this.processes.get(a.process);
         if (!p || p.endedAt !== undefined) return;
         p.endedAt = e.at;
-        p.endKind = x.kind;
-        for (const h of this.handles.values()) if (h.holder === x.process && h.droppedAt === undefined) this.drop(h, x.kind);
-      })
-      .with({ kind: 'releaseCallback' }, (x) => {
-        const h = this.handleOf(`callback:${x.callback}`);
+        p.endKind = a.kind;
+        for (const h of this.handles.values()) if (h.holder === a.process && h.droppedAt === undefined) this.drop(h, a.kind);
+        return;
+      }
+      case 'releaseCallback': {
+        const h = this.handleOf(`callback:${a.callback}`);
         if (h) this.drop(h, 'server-release');
-      })
-      .with({ kind: 'serverCrash' }, () => {
+        return;
+      }
+      case 'serverCrash':
         for (const h of this.handles.values()) {
           if (h.holder === SERVER_HOLDER && h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
         }
-      })
-      .with(
-        { kind: 'advance' },
-        { kind: 'initSecurity' },
-        { kind: 'activate' },
-        { kind: 'queryInterface' },
-        { kind: 'call' },
-        { kind: 'passCallback' },
-        { kind: 'invokeCallback' },
-        { kind: 'disconnect' },
-        () => undefined,
-      )
-      .exhaustive();
+        return;
+      case 'advance':
+      case 'initSecurity':
+      case 'activate':
+      case 'queryInterface':
+      case 'call':
+      case 'passCallback':
+      case 'invokeCallback':
+      case 'disconnect':
+        return;
+      default:
+        return unreachable(a);
+    }
   }
 
   private drop(h: HandleInfo, kind: DropKind): void {

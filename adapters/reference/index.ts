@@ -5,6 +5,7 @@ import { ReferenceWorld } from './simulation';
 
 export { CORRECT, type Behaviour } from './behaviour';
 export { ReferenceWorld } from './simulation';
+export { NT4_RELEASES, type Release } from './releases';
 
 export const REFERENCE_VERSION = '1.0.0';
 

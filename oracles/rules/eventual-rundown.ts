@@ -30,8 +30,8 @@ export class EventualRundown extends Checker {
   private lostSince(h: HandleInfo, obj: ObjectInfo, s: RunState): number | undefined {
     const p = h.holder.startsWith('<') ? undefined : s.processes.get(h.holder);
     const end = Math.min(h.droppedAt ?? Infinity, p?.endedAt ?? Infinity);
-    if (end === Infinity && !s.isPartitioned(h.machine, obj.exporter, s.now)) return undefined;
-    const at = end === Infinity ? s.now : end;
+    if (end === Infinity && !s.isPartitioned(h.machine, obj.exporter, s.end)) return undefined;
+    const at = end === Infinity ? s.end : end;
     const cut = s.cutAt(h.machine, obj.exporter, at);
     return Math.max(h.createdAt, cut ? cut[0] : at);
   }
@@ -52,7 +52,7 @@ export class EventualRundown extends Checker {
     const deadline = Math.max(obj.lastAlive, since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     const last = obj.handles.reduce((a, b) => ((a.droppedAt ?? a.createdAt) >= (b.droppedAt ?? b.createdAt) ? a : b));
     if (obj.reclaimedAt === undefined) {
-      if (s.now > this.ctx.bound(deadline)) {
+      if (s.end > this.ctx.bound(deadline)) {
         this.fail(
           `${obj.exporter} never reclaimed ${obj.oid}, whose holders could no longer ping from ${formatMs(since)} (due by ${formatMs(deadline)})`,
           [s.actionEvents[last.step], s.actionEvents[s.actionEvents.length - 1]],

@@ -26,7 +26,7 @@ export class NoEarlyRundown extends Checker {
 
   override finish(s: RunState): void {
     for (const h of s.handles.values()) {
-      const end = h.droppedAt ?? s.now;
+      const end = h.droppedAt ?? s.end;
       if (h.machine === h.exporter || end - h.createdAt < PING_SET_TIMEOUT_MS) continue;
       if (!s.linkUpThroughout(h.machine, h.exporter, h.createdAt, end)) continue;
       const tags = ['unauthenticated', 'coauthinfo', 'blanket', 'untrusted'].filter((t) => h.tags.has(t));

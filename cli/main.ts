@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/** dcomkit's command line: run, replay, rules, adapters. */
+import { killAll } from '../adapters/process';
+import { KIT_VERSION } from '../runner';
+import { adaptersCommand } from './commands/adapters';
+import { replayCommand } from './commands/replay';
+import { rulesCommand } from './commands/rules';
+import { runCommand } from './commands/run';
+import { EXIT, UsageError } from './errors';
+
+const HELP = `dcomkit ${KIT_VERSION}: property-based fuzzing and conformance for DCOM implementations
+
+Usage: dcomkit <command> [options]
+
+Commands:
+  run        generate runs against an adapter, judge them, shrink failures
+  replay     re-execute a saved counterexample
+  rules      list the rule catalogue
+  adapters   list the built-in adapters
+
+'dcomkit <command> --help' describes each command's options.`;
+
+const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
+  run: runCommand,
+  replay: replayCommand,
+  rules: rulesCommand,
+  adapters: adaptersCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (command === '--version' || command === '-v') {
+    console.log(KIT_VERSION);
+    return EXIT.ok;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  return handler(rest);
+}
+
+function fatal(err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`dcomkit: ${err.message}`);
+    return EXIT.usage;
+  }
+  const e = err as Error;
+  if (e?.name === 'AdapterProtocolError') {
+    console.error(`dcomkit: adapter error: ${e.message}`);
+    return EXIT.usage;
+  }
+  console.error(`dcomkit: internal error: ${e?.stack ?? String(err)}`);
+  return EXIT.usage;
+}
+
+if (require.main === module) {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      console.error(`\ndcomkit: interrupted`);
+      process.exit(EXIT.interrupted);
+    });
+  }
+  main(process.argv.slice(2))
+    .catch(fatal)
+    .then((code) => {
+      killAll();
+      process.exitCode = code;
+    });
+}

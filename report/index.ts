@@ -1,0 +1,1 @@
+export { describeWorld, formatCampaign, formatCounterexample, formatVerdicts } from './text';

@@ -1,0 +1,65 @@
+/** Plain-text rendering of campaign results and counterexamples, for terminals and CI logs. */
+import { describeAction, describeEvent, describeAccess, formatMs, type World } from '../spec';
+import type { CampaignResult, Counterexample, RuleTally } from '../runner';
+
+export function describeWorld(world: World): string {
+  return Object.entries(world.machines)
+    .map(([m, c]) => `${m}: ${c.protocols}, access ${describeAccess(c.access)}${m === 'server' ? '' : `, trust ${c.trust}`}`)
+    .join('; ');
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** One line per rule: id, verdict, runs that exercised it. */
+export function formatVerdicts(rules: readonly RuleTally[]): string[] {
+  const width = Math.max(...rules.map((t) => t.rule.id.length)) + 2;
+  return rules.map((t) => {
+    const runs = `${t.runs} run${t.runs === 1 ? '' : 's'}`;
+    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing)` : t.nonStrict ? `  (${t.nonStrict} non-strict)` : '';
+    return `${pad(t.rule.id, width)}${pad(t.verdict, 15)}${runs}${extra}`;
+  });
+}
+
+export function formatCounterexample(cx: Counterexample, replay?: string): string[] {
+  const lines: string[] = [];
+  const tally = `${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? `, shrunk in ${formatMs(cx.shrinkMs)}` : ', not shrunk'}`;
+  lines.push(`  counterexample (${tally}; adapter seed ${cx.seed})`);
+  lines.push(`  world: ${describeWorld(cx.world)}`);
+  cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`));
+  const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
+  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`);
+  for (const v of cx.violations.slice(0, 3)) {
+    lines.push(`  ${v.severity === 'fail' ? 'violation' : 'non-strict'}: ${v.message}`);
+    for (const e of v.events) lines.push(`      ${describeEvent(e)}`);
+  }
+  if (cx.violations.length > 3) lines.push(`  ... and ${cx.violations.length - 3} more`);
+  if (replay) lines.push(`  replay: ${replay}`);
+  return lines;
+}
+
+/** The whole report of a campaign; `replays` maps rule ids to their replay commands. */
+export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<string, string> = new Map()): string {
+  const lines: string[] = [];
+  const a = result.adapter;
+  lines.push(`dcomkit: adapter ${a.name} ${a.version}, profile ${result.profile}, ${result.runs} runs, seed ${result.seed}`);
+  lines.push(...formatVerdicts(result.rules));
+  for (const t of result.rules) {
+    if (!t.counterexample) continue;
+    lines.push('');
+    lines.push(`${t.verdict} ${t.rule.id}: ${t.rule.title} (${t.rule.sources.join('; ')})`);
+    lines.push(...formatCounterexample(t.counterexample, replays.get(t.rule.id)));
+  }
+  if (result.errors.length) {
+    lines.push('');
+    lines.push(`adapter errors in ${result.errors.length} run${result.errors.length === 1 ? '' : 's'}:`);
+    for (const e of result.errors.slice(0, 5)) lines.push(`  run ${e.run + 1}: ${e.message.split('\n').join('\n    ')}`);
+  }
+  const count = (v: string) => result.rules.filter((t) => t.verdict === v).length;
+  const parts = ['OK', 'FAILED', 'NON-STRICT', 'UNIMPLEMENTED', 'INFORMATIONAL'].filter((v) => count(v)).map((v) => `${count(v)} ${v}`);
+  const s = result.stats;
+  lines.push('');
+  lines.push(`${result.rules.length} rules: ${parts.join(', ')}. ${result.runs} runs, ${s.actions} actions in ${formatMs(Math.round(s.wallMs))} (${Math.round(s.actions / (s.wallMs / 1000))} actions/s).`);
+  return lines.join('\n');
+}

@@ -1,0 +1,57 @@
+import { CORRECT, SimulatedAdapter } from '../../adapters/reference';
+import { replayActions, runCampaign } from '../../runner';
+import { judge } from '../../oracles';
+
+describe('campaign', () => {
+  test('the reference adapter passes every rule it exercises', async () => {
+    const result = await runCampaign(new SimulatedAdapter('reference'), { runs: 300, seed: 1 });
+    expect(result.errors).toEqual([]);
+    const verdicts = Object.fromEntries(result.rules.map((t) => [t.rule.id, t.verdict]));
+    expect(Object.values(verdicts)).not.toContain('FAILED');
+    expect(verdicts['PING-TERMINATION']).toBe('OK');
+    expect(verdicts['NO-EARLY-RUNDOWN']).toBe('OK');
+    expect(verdicts['CALLBACK-MARSHALLING']).toBe('OK');
+    expect(verdicts['UNREACHABLE-CALL']).toBe('INFORMATIONAL');
+    expect(result.stats.actions).toBeGreaterThan(result.runs * 3);
+  });
+
+  test('the same campaign seed gives the same campaign', async () => {
+    const a = await runCampaign(new SimulatedAdapter('reference'), { runs: 50, seed: 9 });
+    const b = await runCampaign(new SimulatedAdapter('reference'), { runs: 50, seed: 9 });
+    expect(b.actionCounts).toEqual(a.actionCounts);
+    expect(b.rules.map((t) => [t.rule.id, t.runs])).toEqual(a.rules.map((t) => [t.rule.id, t.runs]));
+  });
+
+  test('an adapter that never sends DelFromSet fails PING-TERMINATION with a counterexample of at most 5 actions', async () => {
+    const broken = new SimulatedAdapter('never-deletes', { ...CORRECT, neverDelFromSet: true });
+    const result = await runCampaign(broken, { runs: 200, seed: 3 });
+    const t = result.rules.find((r) => r.rule.id === 'PING-TERMINATION')!;
+    expect(t.verdict).toBe('FAILED');
+    const cx = t.counterexample!;
+    expect(cx.shrunk).toBe(true);
+    expect(cx.actions.length).toBeLessThanOrEqual(5);
+    expect(cx.actions.map((a) => a.kind)).toEqual(expect.arrayContaining(['start', 'activate']));
+    expect(cx.violations[0].message).toMatch(/still pings/);
+    // Only PING-TERMINATION may fail: the fault is on the client's side alone.
+    expect(result.rules.filter((r) => r.verdict === 'FAILED').map((r) => r.rule.id)).toEqual(['PING-TERMINATION']);
+  });
+
+  test('a counterexample replays to the same verdict and the same trace', async () => {
+    const broken = new SimulatedAdapter('never-deletes', { ...CORRECT, neverDelFromSet: true });
+    const result = await runCampaign(broken, { runs: 200, seed: 3 });
+    const cx = result.rules.find((r) => r.rule.id === 'PING-TERMINATION')!.counterexample!;
+    const again = await replayActions(broken, cx.seed, cx.world, cx.actions);
+    expect(again.trace.events).toEqual(cx.trace);
+    expect(judge(again.trace, 'strict', new Set(['PING-TERMINATION'] as const))[0].status).toBe('fail');
+  });
+
+  test('rules an adapter cannot exercise are UNIMPLEMENTED, never OK', async () => {
+    const adapter = new SimulatedAdapter('no-callbacks');
+    (adapter.capabilities as { actions: string[] }).actions = adapter.capabilities.actions.filter((k) => k !== 'passCallback');
+    const result = await runCampaign(adapter, { runs: 30, seed: 1 });
+    const t = result.rules.find((r) => r.rule.id === 'CALLBACK-MARSHALLING')!;
+    expect(t.verdict).toBe('UNIMPLEMENTED');
+    expect(t.reason).toMatch(/cannot carry out passCallback/);
+    expect(result.actionCounts.passCallback).toBeUndefined();
+  });
+});
