@@ -20,7 +20,9 @@ import {
 import { runArb, type GeneratorOptions, type RunInput } from '../generators';
 import { judge } from '../oracles';
 import { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
-import { executeRun, type RunRecord } from './execute';
+import type { CorpusCase } from './corpus';
+import { executeRun, replayActions, type RunRecord } from './execute';
+import { inShard, shardRuns, type Shard } from './shard';
 import { KIT_VERSION } from './version';
 
 export interface CampaignOptions {
@@ -38,6 +40,17 @@ export interface CampaignOptions {
   onProgress?: (progress: { done: number; total: number; failedRules: number }) => void;
   /** Give up after this many runs in a row end in an adapter error. Default 3. */
   maxConsecutiveErrors?: number;
+  /**
+   * A regression corpus: cases replayed before the random runs and judged by every rule;
+   * their verdicts count in the result. A failing case is its rule's counterexample as it
+   * stands (no shrinking), unless the random runs find a worse failure.
+   */
+  corpus?: readonly CorpusCase[];
+  /**
+   * Execute only this shard's share of the runs (runner/shard.ts). The corpus replays in shard
+   * 1 only, so merged shards count each case once.
+   */
+  shard?: Shard;
 }
 
 export interface RuleTally {
@@ -52,6 +65,8 @@ export interface RuleTally {
   /** Why the rule could not be judged, when UNIMPLEMENTED. */
   reason?: string;
   counterexample?: Counterexample;
+  /** The corpus case the counterexample is, when it came from the corpus. */
+  corpusCase?: string;
 }
 
 export interface RunError {
@@ -69,6 +84,10 @@ export interface CampaignResult {
   errors: RunError[];
   /** Wall time, actions carried out, and time spent shrinking. */
   stats: { wallMs: number; actions: number; events: number; shrinkMs: number };
+  /** The shard executed, when the campaign was sharded; `runs` counts this shard's runs. */
+  shard?: Shard;
+  /** Corpus cases replayed (also counted in the tallies) and those the adapter cannot carry out. */
+  corpus?: { replayed: number; skipped: { id: string; reason: string }[] };
 }
 
 interface FirstFailure {
@@ -76,6 +95,7 @@ interface FirstFailure {
   status: 'fail' | 'non-strict';
   record: RunRecord;
   outcome: RuleOutcome;
+  corpus?: CorpusCase;
 }
 
 function missing(rule: Rule, caps: Capabilities): string | undefined {
@@ -103,22 +123,12 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
   const actionCounts: Partial<Record<ActionKind, number>> = {};
   const errors: RunError[] = [];
   let run = 0;
+  let executed = 0;
   let consecutiveErrors = 0;
   let actions = 0;
   let events = 0;
 
-  const observe = fc.asyncProperty(arb, async (input: RunInput) => {
-    const index = run++;
-    if (consecutiveErrors >= maxErrors) return true;
-    let record: RunRecord;
-    try {
-      record = await executeRun(adapter, input);
-      consecutiveErrors = 0;
-    } catch (err) {
-      consecutiveErrors += 1;
-      errors.push({ run: index, message: err instanceof Error ? err.message : String(err) });
-      return true;
-    }
+  const tally = (record: RunRecord, index: number, corpusCase?: CorpusCase) => {
     actions += record.actions.length;
     events += record.trace.events.length;
     for (const a of record.actions) actionCounts[a.kind] = (actionCounts[a.kind] ?? 0) + 1;
@@ -132,10 +142,49 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
       const first = firstFailures.get(outcome.rule);
       const worse = outcome.status === 'fail' && first?.status !== 'fail';
       if ((outcome.status === 'fail' || outcome.status === 'non-strict') && (!first || worse)) {
-        firstFailures.set(outcome.rule, { run: index, status: outcome.status, record, outcome });
+        firstFailures.set(outcome.rule, { run: index, status: outcome.status, record, outcome, corpus: corpusCase });
       }
     }
-    options.onProgress?.({ done: index + 1, total, failedRules: [...firstFailures.values()].filter((f) => f.status === 'fail').length });
+  };
+
+  let corpus: CampaignResult['corpus'];
+  if (options.corpus && (!options.shard || options.shard.index === 1)) {
+    corpus = { replayed: 0, skipped: [] };
+    for (const c of options.corpus) {
+      const unsupported = [...new Set(c.actions.map((a) => a.kind))].filter((k) => !caps.actions.includes(k));
+      if (unsupported.length) {
+        corpus.skipped.push({ id: c.id, reason: `adapter cannot carry out ${unsupported.join(', ')}` });
+        continue;
+      }
+      let record: RunRecord;
+      try {
+        record = await replayActions(adapter, c.seed, c.world, c.actions);
+      } catch (err) {
+        errors.push({ run: -1, message: `corpus case ${c.id}: ${err instanceof Error ? err.message : String(err)}` });
+        continue;
+      }
+      corpus.replayed += 1;
+      tally(record, -1, c);
+    }
+  }
+
+  const observe = fc.asyncProperty(arb, async (input: RunInput) => {
+    const index = run++;
+    if (!inShard(index, options.shard)) return true;
+    executed += 1;
+    if (consecutiveErrors >= maxErrors) return true;
+    let record: RunRecord;
+    try {
+      record = await executeRun(adapter, input);
+      consecutiveErrors = 0;
+    } catch (err) {
+      consecutiveErrors += 1;
+      errors.push({ run: index, message: err instanceof Error ? err.message : String(err) });
+      return true;
+    }
+    tally(record, index);
+    const failedRules = [...firstFailures.values()].filter((f) => f.status === 'fail').length;
+    options.onProgress?.(options.shard ? { done: executed, total: shardRuns(total, options.shard), failedRules } : { done: index + 1, total, failedRules });
     return true;
   });
   await fc.assert(observe, { seed, numRuns: total });
@@ -143,10 +192,12 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
   let shrinkMs = 0;
   for (const [ruleId, first] of firstFailures) {
     const t0 = performance.now();
-    const cx = options.shrink === false ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first);
+    const cx = options.shrink === false || first.corpus ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first);
     const elapsed = performance.now() - t0;
     shrinkMs += elapsed;
-    const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: false };
+    const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: first.corpus?.shrunk ?? false };
+    const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, path: best.path };
+    if (first.corpus) tallies.get(ruleId)!.corpusCase = first.corpus.id;
     tallies.get(ruleId)!.counterexample = {
       format: COUNTEREXAMPLE_FORMAT,
       kitVersion: KIT_VERSION,
@@ -157,7 +208,7 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
       seed: best.record.trace.seed,
       world: best.record.trace.world,
       actions: best.record.actions,
-      origin: { campaignSeed: seed, run: first.run, path: best.path },
+      origin,
       shrunk: best.shrunk,
       shrinkMs: Math.round(elapsed),
       violations: best.outcome.violations,
@@ -181,18 +232,20 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
             : t.rule.informational
               ? 'INFORMATIONAL'
               : 'OK';
-    if (t.verdict === 'UNIMPLEMENTED') t.reason = `not exercised in ${run} runs`;
+    if (t.verdict === 'UNIMPLEMENTED') t.reason = `not exercised in ${executed} runs${corpus?.replayed ? ` and ${corpus.replayed} corpus case${corpus.replayed === 1 ? '' : 's'}` : ''}`;
   }
 
   return {
     adapter: caps,
     profile,
     seed,
-    runs: run,
+    runs: executed,
     rules: [...tallies.values()],
     actionCounts,
     errors,
     stats: { wallMs: performance.now() - started, actions, events, shrinkMs },
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(corpus ? { corpus } : {}),
   };
 }
 
