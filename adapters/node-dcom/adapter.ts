@@ -1,0 +1,372 @@
+/**
+ * The node-dcom adapter: each client process is a child Node process running node-dcom 1.0.9
+ * on a fake clock, talking real MSRPC over loopback to the wire emulator. The adapter owns the
+ * one virtual clock: it moves the emulator and every child together, one due timer at a time,
+ * and waits for the network to settle between timers so each ping lands at its virtual time.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Action, Adapter, AdapterEvent, Capabilities, ClientMachine, HandleId, ProcessId, World } from '../../spec';
+import { CALL_TIMEOUT_MS } from '../../spec';
+import { IID } from '../wire/dcom';
+import type { FaultRule } from '../wire/faults';
+import { WireServer, type ServerOptions } from '../wire/server';
+import type { ClientProcess } from './child-process';
+import { SparePool } from './pool';
+import type { ProgramStep, StepResult } from './messages';
+
+export interface NodeDcomOptions {
+  /** node-dcom's session socket timeout (virtual ms); it must not be 0. */
+  socketTimeoutMs?: number;
+  /** Server-side fault rules applied from reset on. */
+  faults?: FaultRule[];
+  /** When a process exits, the server faults the RemRelease its destroySession sends. */
+  faultFinalRelease?: boolean;
+  /** Real ms without network activity after which a waiting program counts as blocked. */
+  idleMs?: number;
+  /** Client processes kept started ahead of need (default 2). */
+  spares?: number;
+  /** Sees every PDU the emulator reads or writes (fixtures, debugging). */
+  tap?: ServerOptions['tap'];
+}
+
+export const NODE_DCOM_VERSION = '1.0.9';
+
+const ACTIONS: Capabilities['actions'] = [
+  'start',
+  'activate',
+  'queryInterface',
+  'addRef',
+  'release',
+  'call',
+  'exit',
+  'abandon',
+  'crash',
+  'advance',
+  'partition',
+  'heal',
+  'disconnect',
+  'serverCrash',
+];
+
+const IIDS = { ITest: IID.ITest, IUnknown: IID.IUnknown, IMissing: IID.IMissing } as const;
+
+/** Steps after which the clock may not move on: guards against a timer loop at one instant. */
+const MAX_STEPS_PER_ADVANCE = 100_000;
+/** Unchanged polls (about 2 ms apart) before a waiting program counts as blocked. */
+const IDLE_POLLS = 12;
+/** Real ms a SIGKILLed or finished child may take to be reaped. */
+const EXIT_WAIT_MS = 5_000;
+
+interface Proc {
+  id: ProcessId;
+  machine: ClientMachine;
+  client: ClientProcess;
+  exitReported: boolean;
+  ended: boolean;
+}
+
+export class NodeDcomAdapter implements Adapter {
+  readonly capabilities: Capabilities = {
+    name: 'node-dcom',
+    version: NODE_DCOM_VERSION,
+    actions: ACTIONS,
+    observes: ['pings', 'reclaims', 'exits'],
+    clock: { kind: 'virtual' },
+  };
+
+  private now = 0;
+  private server: WireServer | null = null;
+  private procs = new Map<ProcessId, Proc>();
+  private handles = new Map<HandleId, { process: ProcessId; ipid: string }>();
+  private events: AdapterEvent[] = [];
+  private pool: SparePool;
+  private readonly socketTimeoutMs: number;
+  private readonly idleMs: number;
+
+  constructor(private readonly options: NodeDcomOptions = {}) {
+    this.socketTimeoutMs = options.socketTimeoutMs ?? 3_000;
+    this.idleMs = options.idleMs ?? 40;
+    this.pool = new SparePool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 2);
+  }
+
+  /** Ports of the emulator, for tests and debugging. */
+  get wire(): WireServer | null {
+    return this.server;
+  }
+
+  /** Pids of every client process, spares included (for leak checks). */
+  clientPids(): number[] {
+    return [...[...this.procs.values()].map((p) => p.client.pid), ...this.pool.pids()].filter((x): x is number => x !== undefined);
+  }
+
+  async reset(_seed: number, _world: World): Promise<AdapterEvent[]> {
+    await this.teardown();
+    this.now = 0;
+    this.events = [];
+    this.server = await WireServer.start({
+      now: () => this.now,
+      emit: (e) => this.events.push(e),
+      faults: this.options.faults,
+      tap: this.options.tap,
+    });
+    return this.drain();
+  }
+
+  async apply(action: Action): Promise<AdapterEvent[]> {
+    const server = this.requireServer();
+    switch (action.kind) {
+      case 'advance':
+        return this.advance(action.ms);
+      case 'start': {
+        if (this.procs.has(action.process)) throw new Error(`process ${action.process} already started`);
+        const client = await this.pool.take();
+        if (!(await client.begin(this.now))) throw new Error(`client process for ${action.process} died before it began`);
+        this.procs.set(action.process, { id: action.process, machine: action.machine, client, exitReported: false, ended: false });
+        if (!action.authenticated) this.note(`${action.process}: node-dcom always authenticates with NTLM; started authenticated`);
+        break;
+      }
+      case 'activate': {
+        const proc = this.proc(action.process);
+        const address = server.scmAddress(proc.machine);
+        await this.call(proc, { op: 'activate', handle: action.handle, address, identity: 'dcomkit' }, action.handle);
+        break;
+      }
+      case 'queryInterface': {
+        const proc = this.procOf(action.handle);
+        await this.call(proc, { op: 'queryInterface', handle: action.handle, newHandle: action.newHandle, iid: IIDS[action.iid] }, action.newHandle);
+        break;
+      }
+      case 'call':
+        await this.call(this.procOf(action.handle), { op: 'call', handle: action.handle });
+        break;
+      case 'addRef':
+      case 'release':
+        await this.background(this.procOf(action.handle), { op: action.kind, handle: action.handle });
+        break;
+      case 'exit': {
+        const proc = this.proc(action.process);
+        if (this.options.faultFinalRelease) server.inject({ method: 'RemRelease', effect: { kind: 'fault' }, once: true });
+        await this.background(proc, { op: 'exit' });
+        break;
+      }
+      case 'abandon': {
+        const proc = this.proc(action.process);
+        proc.ended = true;
+        proc.client.end();
+        await this.checkExits();
+        break;
+      }
+      case 'crash': {
+        const proc = this.proc(action.process);
+        await proc.client.kill();
+        this.reportExit(proc);
+        break;
+      }
+      case 'partition':
+        server.partition(action.machine);
+        await this.quiesce();
+        break;
+      case 'heal':
+        server.heal(action.machine);
+        break;
+      case 'disconnect': {
+        const h = this.handles.get(action.handle);
+        const oid = h && server.oidOfIpid(h.ipid);
+        if (!oid || !server.disconnect(oid)) this.note(`server: nothing to disconnect behind ${action.handle}`);
+        break;
+      }
+      case 'serverCrash':
+        server.crash();
+        await this.quiesce();
+        break;
+      default:
+        throw new Error(`node-dcom adapter cannot carry out ${action.kind}`);
+    }
+    return this.drain();
+  }
+
+  async advance(ms: number): Promise<AdapterEvent[]> {
+    await this.advanceTo(this.now + ms);
+    return this.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.teardown();
+    await this.pool.close();
+  }
+
+  // --- program steps ---------------------------------------------------------------------
+
+  /**
+   * A call: its answer belongs to this step, so virtual time moves (pings and all) until
+   * node-dcom returns or the call timeout passes, which makes it a hang.
+   */
+  private async call(proc: Proc, step: ProgramStep, newHandle?: HandleId): Promise<void> {
+    const startedAt = this.now;
+    let result: StepResult | null = null;
+    const running = proc.client.run(step).then((r) => (result = r));
+    void running;
+    await this.quiesce(() => result !== null);
+    if (result === null) await this.advanceTo(startedAt + CALL_TIMEOUT_MS, () => result !== null);
+    const r = result as StepResult | null;
+    if (r === null) {
+      const why = proc.client.exited ? 'the client process is gone' : 'node-dcom never returned';
+      this.events.push({ kind: 'hung', at: this.now, transport: 'tcp', detail: why });
+      return;
+    }
+    let oid: string | undefined;
+    if (r.ok && r.ipid && newHandle) {
+      this.handles.set(newHandle, { process: proc.id, ipid: r.ipid });
+      oid = this.server?.oidOfIpid(r.ipid);
+    }
+    this.events.push({
+      kind: 'completed',
+      at: this.now,
+      hr: r.hr,
+      transport: 'tcp',
+      ...(oid ? { oid } : {}),
+      ...(r.detail ? { detail: r.detail } : {}),
+    });
+  }
+
+  /** A step that is not a call (release, exit): it may finish later; only failures are noted. */
+  private async background(proc: Proc, step: ProgramStep): Promise<void> {
+    let settled = false;
+    void proc.client.run(step).then((r) => {
+      settled = true;
+      if (step.op === 'exit') proc.ended = true;
+      if (!r.ok) this.note(`${proc.id}: ${describeStep(step)} failed: ${r.detail}`);
+    });
+    await this.quiesce(() => settled);
+    await this.checkExits();
+  }
+
+  // --- the clock -------------------------------------------------------------------------
+
+  private async advanceTo(target: number, stop?: () => boolean): Promise<void> {
+    const server = this.requireServer();
+    for (let steps = 0; ; steps++) {
+      if (steps > MAX_STEPS_PER_ADVANCE) throw new Error(`node-dcom adapter: timers keep firing at ${this.now} ms`);
+      const live = this.live();
+      const peeks = await Promise.all(live.map((p) => p.client.peek()));
+      const dues = [server.nextDue(), ...peeks.map((p) => p?.due ?? null)].filter((x): x is number => x !== null);
+      const next = dues.length ? Math.max(this.now, Math.min(...dues)) : Infinity;
+      if (next > target) {
+        this.now = target;
+        await Promise.all(live.map((p) => p.client.tick(target)));
+        await this.checkExits();
+        return;
+      }
+      this.now = next;
+      // The server first (a set may expire or a held answer go out), then the clients' timers.
+      server.runDue();
+      await Promise.all(live.map((p) => p.client.tick(next)));
+      await this.quiesce(stop);
+      await this.checkExits();
+      if (stop?.()) return;
+    }
+  }
+
+  /**
+   * Waits until nothing is in flight: every child has no running step or timer callback and
+   * the server owes no answer, or (someone is waiting) nothing moved for `idleMs` of real
+   * time, which means they wait for virtual time or for ever.
+   */
+  private async quiesce(done?: () => boolean): Promise<void> {
+    const server = this.requireServer();
+    let seen = '';
+    let since = performance.now();
+    let polls = 0;
+    for (;;) {
+      const asked = performance.now();
+      const states = await Promise.all(this.live().map((p) => p.client.state()));
+      if (done?.()) return;
+      const busy = states.some((s) => s !== null && s.pending > 0) || server.busy;
+      if (!busy) return;
+      const now = performance.now();
+      const mark = [server.activity, ...states.map((s) => s?.activity ?? -1)].join(',');
+      // A slow answer means a child was computing (NTLM, module loading), not waiting; and a
+      // pause of our own (GC) is one poll, not many: idle needs many quick unchanged polls.
+      if (mark !== seen || now - asked > this.idleMs / 4) {
+        seen = mark;
+        since = now;
+        polls = 0;
+      } else if (++polls >= IDLE_POLLS && now - since >= this.idleMs) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  // --- processes -------------------------------------------------------------------------
+
+  private live(): Proc[] {
+    return [...this.procs.values()].filter((p) => !p.client.exited);
+  }
+
+  /** A program that has ended exits once node-dcom leaves no timer or socket behind. */
+  private async checkExits(): Promise<void> {
+    for (const proc of this.procs.values()) {
+      if (proc.exitReported) continue;
+      if (proc.client.exited) {
+        this.reportExit(proc);
+        continue;
+      }
+      if (!proc.ended) continue;
+      const answer = await proc.client.tryExit();
+      if (answer?.exiting || answer === null) {
+        const gone = await Promise.race([proc.client.gone.then(() => true), sleep(EXIT_WAIT_MS).then(() => false)]);
+        if (gone) this.reportExit(proc);
+        else this.note(`${proc.id}: nothing keeps the process alive, yet it did not exit`);
+      }
+    }
+  }
+
+  private reportExit(proc: Proc): void {
+    if (proc.exitReported) return;
+    proc.exitReported = true;
+    this.events.push({ kind: 'processExit', at: this.now, process: proc.id, machine: proc.machine });
+  }
+
+  private proc(id: ProcessId): Proc {
+    const p = this.procs.get(id);
+    if (!p) throw new Error(`process ${id} was never started`);
+    return p;
+  }
+
+  private procOf(handle: HandleId): Proc {
+    const h = this.handles.get(handle);
+    if (!h) throw new Error(`no proxy named ${handle}`);
+    return this.proc(h.process);
+  }
+
+  private requireServer(): WireServer {
+    if (!this.server) throw new Error('node-dcom adapter used before reset');
+    return this.server;
+  }
+
+  private note(text: string): void {
+    this.events.push({ kind: 'note', at: this.now, text });
+  }
+
+  private drain(): AdapterEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  private async teardown(): Promise<void> {
+    await Promise.all([...this.procs.values()].map((p) => p.client.kill()));
+    this.procs.clear();
+    this.handles.clear();
+    await this.server?.close();
+    this.server = null;
+  }
+}
+
+function describeStep(step: ProgramStep): string {
+  return step.op === 'exit' ? 'destroySession' : `${step.op}(${'handle' in step ? step.handle : ''})`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+

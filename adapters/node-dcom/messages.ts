@@ -1,0 +1,32 @@
+/** IPC between the node-dcom adapter (parent) and the client process running node-dcom (child). */
+
+/** One step of the client program; handles are the kit's names for proxies. */
+export type ProgramStep =
+  | { op: 'activate'; handle: string; address: string; identity: string }
+  | { op: 'queryInterface'; handle: string; newHandle: string; iid: string }
+  | { op: 'addRef'; handle: string }
+  | { op: 'release'; handle: string }
+  | { op: 'call'; handle: string }
+  | { op: 'exit' };
+
+export type StepResult =
+  | { ok: true; ipid?: string; hr: number; detail?: string }
+  | { ok: false; hr: number; detail: string };
+
+export type ToChild =
+  | { t: 'begin'; now: number }
+  | { t: 'peek' }
+  | { t: 'tick'; to: number }
+  | { t: 'run'; id: number; step: ProgramStep }
+  | { t: 'state' }
+  | { t: 'end' }
+  | { t: 'tryExit' };
+
+export type FromChild =
+  | { t: 'ready'; now: number }
+  | { t: 'begun'; now: number }
+  | { t: 'peek'; now: number; due: number | null }
+  | { t: 'ticked'; now: number; pending: number }
+  | { t: 'done'; id: number; result: StepResult }
+  | { t: 'state'; pending: number; activity: number; queued: number }
+  | { t: 'tryExit'; exiting: boolean; timers: number; handles: string[] };

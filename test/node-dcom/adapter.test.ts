@@ -1,0 +1,134 @@
+import { CALL_TIMEOUT_MS, defaultWorld, EXIT_PROMPT_MS, HR, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, type Action, type AdapterEvent, type PingEvent } from '../../spec';
+import { NodeDcomAdapter, nodeDcomAdapter } from '../../adapters/node-dcom';
+
+const start: Action = { kind: 'start', process: 'p1', machine: 'client1', identity: 'alice', authenticated: true };
+const activate = (handle = 'h1'): Action => ({ kind: 'activate', process: 'p1', handle, clsctx: 'remote', serverInfo: true, authInfo: null });
+
+/** Runs actions (numbers are advances) and returns every event reported. */
+async function drive(adapter: NodeDcomAdapter, steps: Array<Action | number>): Promise<AdapterEvent[]> {
+  const events = await adapter.reset(7, defaultWorld());
+  for (const s of steps) events.push(...(typeof s === 'number' ? await adapter.advance(s) : await adapter.apply(s)));
+  return events;
+}
+
+const pings = (es: AdapterEvent[]) => es.filter((e): e is Extract<AdapterEvent, { kind: 'ping' }> => e.kind === 'ping') as Omit<PingEvent, 'step'>[];
+const of = <K extends AdapterEvent['kind']>(es: AdapterEvent[], kind: K) => es.filter((e) => e.kind === kind) as Extract<AdapterEvent, { kind: K }>[];
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => {
+  let adapter: NodeDcomAdapter;
+  beforeEach(() => {
+    adapter = new NodeDcomAdapter();
+  });
+  afterEach(async () => {
+    await adapter.close();
+  });
+
+  test('the factory names the adapter and leaves out what node-dcom cannot express', async () => {
+    const a = await nodeDcomAdapter.create();
+    try {
+      expect(nodeDcomAdapter.name).toBe('node-dcom');
+      expect(a.capabilities).toMatchObject({ name: 'node-dcom', version: '1.0.9', observes: ['pings', 'reclaims', 'exits'], clock: { kind: 'virtual' } });
+      for (const k of ['start', 'activate', 'queryInterface', 'call', 'release', 'exit', 'abandon', 'crash'] as const) expect(a.capabilities.actions).toContain(k);
+      for (const k of ['passCallback', 'invokeCallback', 'setBlanket', 'initSecurity', 'setAccess'] as const) expect(a.capabilities.actions).not.toContain(k);
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('activate, QueryInterface and a call complete over real MSRPC at virtual time 0', async () => {
+    const events = await drive(adapter, [
+      start,
+      activate(),
+      { kind: 'queryInterface', handle: 'h1', newHandle: 'h2', iid: 'ITest' },
+      { kind: 'call', handle: 'h2' },
+      { kind: 'queryInterface', handle: 'h1', newHandle: 'h3', iid: 'IMissing' },
+    ]);
+    const done = of(events, 'completed');
+    expect(done.slice(0, 3).map((e) => [e.at, e.hr, e.oid, e.detail])).toEqual([
+      [0, HR.S_OK, 'oid1', undefined],
+      [0, HR.S_OK, 'oid1', undefined],
+      [0, HR.S_OK, undefined, undefined],
+    ]);
+    // node-dcom turns the server's E_NOINTERFACE into an exception, not a hang.
+    expect(done[3].hr).not.toBe(HR.S_OK);
+    expect(done[3].detail).toMatch(/node-dcom threw/);
+  });
+
+  test('after release of every proxy node-dcom keeps pinging and never sends DelFromSet', async () => {
+    const events = await drive(adapter, [start, activate(), { kind: 'release', handle: 'h1' }, 5 * PING_PERIOD_MS]);
+    const ps = pings(events);
+    expect(ps.map((p) => [p.at, p.type])).toEqual([
+      [120_000, 'complex'],
+      [240_000, 'simple'],
+      [360_000, 'simple'],
+      [480_000, 'simple'],
+      [600_000, 'simple'],
+    ]);
+    expect(ps[0]).toMatchObject({ from: 'client1', to: 'server', setId: '0', adds: ['oid1'], status: 'ok', newSetId: 'set1' });
+    expect(ps.every((p) => p.dels.length === 0 && p.status === 'ok')).toBe(true);
+    // release() gives back 5 of the 10 references node-dcom took (OBJREF + AddRef): the object lives on.
+    expect(of(events, 'reclaimed')).toEqual([]);
+  });
+
+  test('exit: destroySession releases, stops pinging, and the process exits by itself', async () => {
+    const events = await drive(adapter, [start, activate(), 130_000, { kind: 'exit', process: 'p1' }, 10 * PING_PERIOD_MS]);
+    expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 130_000, machine: 'server', oid: 'oid1', cause: 'release' }]);
+    expect(pings(events).map((p) => p.at)).toEqual([120_000]);
+    const [exit] = of(events, 'processExit');
+    expect(exit).toMatchObject({ process: 'p1', machine: 'client1' });
+    // node-dcom's socket timeout timers (3 s, never cleared) keep it alive a little while.
+    expect(exit.at - 130_000).toBeLessThanOrEqual(EXIT_PROMPT_MS);
+  });
+
+  test('abandon: the program ends without destroySession; pings go on and the process never exits', async () => {
+    const events = await drive(adapter, [start, activate(), { kind: 'abandon', process: 'p1' }, 10 * PING_PERIOD_MS]);
+    expect(of(events, 'processExit')).toEqual([]);
+    expect(pings(events)).toHaveLength(10);
+  });
+
+  test('a faulted final RemRelease: destroySession returns, cleanup is skipped, pings go on for ever', async () => {
+    adapter = new NodeDcomAdapter({ faultFinalRelease: true });
+    const events = await drive(adapter, [start, activate(), { kind: 'exit', process: 'p1' }, 10 * PING_PERIOD_MS]);
+    expect(of(events, 'note').some((n) => /injected fault .* RemRelease/.test(n.text))).toBe(true);
+    expect(of(events, 'processExit')).toEqual([]);
+    expect(of(events, 'reclaimed')).toEqual([]);
+    expect(pings(events).length).toBeGreaterThanOrEqual(9);
+  });
+
+  test('crash: the process is gone at once and the server runs the object down 360 s after its last ping', async () => {
+    const events = await drive(adapter, [start, activate(), 130_000, { kind: 'crash', process: 'p1' }, 10 * PING_PERIOD_MS]);
+    expect(of(events, 'processExit').map((e) => e.at)).toEqual([130_000]);
+    expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 120_000 + PING_SET_TIMEOUT_MS, machine: 'server', oid: 'oid1', cause: 'rundown' }]);
+  });
+
+  test('a dropped answer makes the call hang for the call timeout; pings keep their virtual times meanwhile', async () => {
+    adapter = new NodeDcomAdapter({ socketTimeoutMs: 1_000_000, faults: [{ method: 'Add', effect: { kind: 'drop' } }] });
+    const events = await drive(adapter, [start, activate(), { kind: 'call', handle: 'h1' }]);
+    expect(of(events, 'hung')).toEqual([{ kind: 'hung', at: CALL_TIMEOUT_MS, transport: 'tcp', detail: 'node-dcom never returned' }]);
+    expect(pings(events).map((p) => p.at)).toEqual([120_000]);
+  });
+
+  test('disconnect: the server drops the object and a call through the proxy fails', async () => {
+    const events = await drive(adapter, [start, activate(), { kind: 'disconnect', handle: 'h1' }, { kind: 'call', handle: 'h1' }]);
+    expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 0, machine: 'server', oid: 'oid1', cause: 'disconnect' }]);
+    const [done] = of(events, 'completed').slice(1);
+    expect(done.hr).toBe(HR.RPC_E_DISCONNECTED);
+  });
+
+  test('close leaves no client process behind', async () => {
+    await drive(adapter, [start, activate(), { kind: 'abandon', process: 'p1' }]);
+    const pids = adapter.clientPids();
+    expect(pids.length).toBeGreaterThan(0);
+    await adapter.close();
+    expect(pids.filter(pidAlive)).toEqual([]);
+  });
+});
