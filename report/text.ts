@@ -43,12 +43,17 @@ export function formatCounterexample(cx: Counterexample, replay?: string): strin
 export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<string, string> = new Map()): string {
   const lines: string[] = [];
   const a = result.adapter;
-  lines.push(`dcomkit: adapter ${a.name} ${a.version}, profile ${result.profile}, ${result.runs} runs, seed ${result.seed}`);
+  const shard = result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : '';
+  lines.push(`dcomkit: adapter ${a.name} ${a.version}, profile ${result.profile}, ${result.runs} runs${shard}, seed ${result.seed}`);
+  if (result.corpus) {
+    const skipped = result.corpus.skipped.length ? `, ${result.corpus.skipped.length} skipped (${result.corpus.skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')})` : '';
+    lines.push(`corpus: ${result.corpus.replayed} case${result.corpus.replayed === 1 ? '' : 's'} replayed${skipped}`);
+  }
   lines.push(...formatVerdicts(result.rules));
   for (const t of result.rules) {
     if (!t.counterexample) continue;
     lines.push('');
-    lines.push(`${t.verdict} ${t.rule.id}: ${t.rule.title} (${t.rule.sources.join('; ')})`);
+    lines.push(`${t.verdict} ${t.rule.id}: ${t.rule.title} (${t.rule.sources.join('; ')})${t.corpusCase ? ` [corpus case ${t.corpusCase}]` : ''}`);
     lines.push(...formatCounterexample(t.counterexample, replays.get(t.rule.id)));
   }
   if (result.errors.length) {

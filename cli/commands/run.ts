@@ -2,9 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatCampaign } from '../../report';
 import { KIT_VERSION, runCampaign, type CampaignResult } from '../../runner';
+import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../runner/corpus';
+import { parseShard, type Shard } from '../../runner/shard';
 import { ADAPTER_HELP, adapterSpec, openAdapter, type AdapterSpec } from '../adapter';
 import { parse, positiveInt, profileValue, seedValue } from '../args';
-import { EXIT } from '../errors';
+import { EXIT, UsageError } from '../errors';
 import { Progress } from '../progress';
 
 export const RUN_HELP = `Usage: dcomkit run [options]
@@ -21,6 +23,10 @@ Options:
   --out DIR               where counterexample files go (default .dcomkit/counterexamples)
   --json FILE             also write the full result as JSON
   --no-shrink             report failures without shrinking them
+  --corpus DIR            regression corpus: replay every counterexample in DIR before the
+                          random runs (their verdicts count), and add new ones to it
+  --shard i/n             execute only shard i of n of the runs (1-based); shards of the same
+                          seed and --runs together execute exactly the unsharded campaign
   -h, --help              this text
 
 ${ADAPTER_HELP}
@@ -38,7 +44,27 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   json: { type: 'string' },
   'no-shrink': { type: 'boolean' },
+  corpus: { type: 'string' },
+  shard: { type: 'string' },
 } as const;
+
+/** --corpus DIR as cases, with a malformed corpus reported as a usage error. */
+export function corpusValue(dir: string | undefined): CorpusCase[] | undefined {
+  if (dir === undefined) return undefined;
+  try {
+    return loadCorpus(dir);
+  } catch (err) {
+    if (err instanceof CorpusError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function shardValue(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const shard = parseShard(text);
+  if (typeof shard === 'string') throw new UsageError(shard);
+  return shard;
+}
 
 /** Saves each counterexample; returns the replay command for each rule. */
 function saveCounterexamples(result: CampaignResult, dir: string, spec: AdapterSpec): Map<string, string> {
@@ -64,6 +90,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const runs = positiveInt(values.runs, '--runs', 100);
   const seed = seedValue(values.seed);
   const maxActions = positiveInt(values['max-actions'], '--max-actions', 20);
+  const corpus = corpusValue(values.corpus);
+  const shard = shardValue(values.shard);
   const spec = adapterSpec(values);
   const adapter = await openAdapter(spec, values);
   const progress = new Progress(process.stderr);
@@ -75,6 +103,8 @@ export async function runCommand(args: string[]): Promise<number> {
       seed,
       generator: { maxActions },
       shrink: !values['no-shrink'],
+      corpus,
+      shard,
       onProgress: (p) => progress.update(`run ${p.done}/${p.total}${p.failedRules ? `, ${p.failedRules} rule${p.failedRules === 1 ? '' : 's'} failing` : ''}`),
     });
   } finally {
@@ -83,6 +113,11 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   const replays = saveCounterexamples(result, values.out ?? join('.dcomkit', 'counterexamples'), spec);
   console.log(formatCampaign(result, replays));
+  if (values.corpus && corpus) {
+    const fresh = result.rules.filter((t) => t.counterexample && !t.corpusCase).map((t) => ({ ...t.counterexample!, adapter: { ...t.counterexample!.adapter, spec } }));
+    const added = saveToCorpus(values.corpus, fresh, corpus);
+    if (added.length) console.log(`corpus ${values.corpus}: added ${added.length} counterexample${added.length === 1 ? '' : 's'}`);
+  }
   if (values.json) writeFileSync(values.json, JSON.stringify({ kitVersion: KIT_VERSION, ...result }, null, 2) + '\n');
   if (result.errors.length) return EXIT.usage;
   return result.rules.some((t) => t.verdict === 'FAILED') ? EXIT.failed : EXIT.ok;
