@@ -20,7 +20,7 @@ export function certify(name: string, runs: number, seed: number, extra: { shard
   return made.get(key)!.then((c) => JSON.parse(JSON.stringify(c)));
 }
 
-export async function certifyFresh(name: string, runs: number, seed: number, extra: { shard?: Shard; corpus?: CorpusCase[] }): Promise<Certificate> {
+export async function certifyFresh(name: string, runs: number, seed: number, extra: { shard?: Shard; corpus?: CorpusCase[] } = {}): Promise<Certificate> {
   const results: CampaignResult[] = [];
   for (const profile of PROFILES) results.push(await runCampaign(adapterFor(name), { profile, runs, seed, ...extra }));
   return buildCertificate({ adapter: adapterFor(name).capabilities, spec: { kind: 'name', value: name }, campaign: { seed, runs, shard: extra.shard }, corpus: extra.corpus, results });
