@@ -4,7 +4,7 @@
  * consults it before each command, which keeps shrunk sequences valid: a command whose
  * preconditions were removed by shrinking is skipped, not run.
  */
-import { isSuccess, type Action, type AdapterEvent, type ClientMachine, type MachineId } from '../spec';
+import { isSuccess, type Action, type ActionKind, type AdapterEvent, type ClientMachine, type MachineId } from '../spec';
 
 export interface GenProcess {
   machine: ClientMachine;
@@ -24,6 +24,14 @@ export class GenModel {
   /** Every name ever given out in this run: names are never reused. */
   readonly used = new Set<string>();
   readonly partitioned = new Set<MachineId>();
+  /** Actions applied so far in this run. */
+  applied = 0;
+  /** Action kinds this run leaves out. */
+  readonly omitted: ReadonlySet<ActionKind>;
+
+  constructor(omitted: readonly ActionKind[] = []) {
+    this.omitted = new Set(omitted);
+  }
 
   /** Live processes, in start order. */
   liveProcesses(): string[] {
@@ -94,6 +102,7 @@ export class GenModel {
 
   /** Takes in an action and what the adapter reported for it. */
   update(a: Action, events: readonly AdapterEvent[]): void {
+    this.applied += 1;
     const succeeded = events.some((e) => e.kind === 'completed' && isSuccess(e.hr));
     switch (a.kind) {
       case 'partition':

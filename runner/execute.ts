@@ -19,7 +19,7 @@ async function settle(recorder: TraceRecorder, settleMs: number): Promise<RunRec
 export async function executeRun(adapter: Adapter, input: RunInput, settleMs = SETTLE_MS): Promise<RunRecord> {
   const recorder = new TraceRecorder(adapter, input.seed, input.world);
   await recorder.reset();
-  await fc.asyncModelRun(() => ({ model: newModel(), real: recorder }), input.commands);
+  await fc.asyncModelRun(() => ({ model: newModel(input.omitted), real: recorder }), input.commands);
   return settle(recorder, settleMs);
 }
 
