@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-/** dcomkit's command line: run, replay, rules, adapters. */
+/** dcomkit's command line: run, replay, certify, verify, diff, merge, rules, adapters. */
 import { killAll } from '../adapters/process';
 import { KIT_VERSION } from '../runner';
 import { adaptersCommand } from './commands/adapters';
+import { certifyCommand } from './commands/certify';
+import { diffCommand } from './commands/diff';
+import { mergeCommand } from './commands/merge';
+import { verifyCommand } from './commands/verify';
 import { replayCommand } from './commands/replay';
 import { rulesCommand } from './commands/rules';
 import { runCommand } from './commands/run';
@@ -15,6 +19,10 @@ Usage: dcomkit <command> [options]
 Commands:
   run        generate runs against an adapter, judge them, shrink failures
   replay     re-execute a saved counterexample
+  certify    certify an adapter: certificate.json, report.html, junit.xml
+  verify     re-check a certificate: hash, seeds and counterexamples reproduce
+  diff       which rules changed verdict between two certificates
+  merge      combine shard certificates (certify --shard i/n) into one
   rules      list the rule catalogue
   adapters   list the built-in adapters
 
@@ -23,6 +31,10 @@ Commands:
 const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   run: runCommand,
   replay: replayCommand,
+  certify: certifyCommand,
+  verify: verifyCommand,
+  diff: diffCommand,
+  merge: mergeCommand,
   rules: rulesCommand,
   adapters: adaptersCommand,
 };

@@ -1,1 +1,6 @@
 export { describeWorld, formatCampaign, formatCounterexample, formatVerdicts } from './text';
+export { DEFAULT_REPORTERS, getReporter, registerReporter, reporterNames, type Reporter } from './reporters';
+export { renderHtml } from './reporters/html';
+export { renderJunit, xmlText } from './reporters/junit';
+export { renderText } from './reporters/text';
+export { sequenceDiagram } from './html/sequence';

@@ -24,7 +24,7 @@ export function formatVerdicts(rules: readonly RuleTally[]): string[] {
 
 export function formatCounterexample(cx: Counterexample, replay?: string): string[] {
   const lines: string[] = [];
-  const tally = `${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? `, shrunk in ${formatMs(cx.shrinkMs)}` : ', not shrunk'}`;
+  const tally = `${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? (cx.shrinkMs ? `, shrunk in ${formatMs(cx.shrinkMs)}` : ', shrunk') : ', not shrunk'}`;
   lines.push(`  counterexample (${tally}; adapter seed ${cx.seed})`);
   lines.push(`  world: ${describeWorld(cx.world)}`);
   cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`));

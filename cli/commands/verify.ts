@@ -1,0 +1,53 @@
+import { verifyCertificate } from '../../runner/certificate-verify';
+import { ADAPTER_HELP, adapterSpec, openAdapter } from '../adapter';
+import { parse } from '../args';
+import { EXIT, UsageError } from '../errors';
+import { loadCertificate, shown } from './certify';
+
+export const VERIFY_HELP = `Usage: dcomkit verify CERTIFICATE [options]
+
+Re-checks a certificate written by 'dcomkit certify' or 'dcomkit merge':
+  - its SHA-256 matches its content;
+  - this kit generates runs the same way (generator schema hash);
+  - re-running its campaigns (seeds, run counts, shards, corpus) under each profile gives
+    the same verdict for every rule (coverage counts that differ are shown as notes);
+  - every counterexample replays to its recorded verdict.
+
+Options:
+  --hash-only             check the hash and the generator schema only; re-run nothing
+  --skip-campaigns        replay the counterexamples but do not re-run the seeds
+  -h, --help              this text
+
+The adapter is the one the certificate names, unless given:
+${ADAPTER_HELP}
+
+Exit codes: 0 verified, 1 something did not reproduce or the hash does not match, 2 usage
+or adapter error.`;
+
+export async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { adapter: { type: 'string' }, 'adapter-cmd': { type: 'string' }, 'step-timeout': { type: 'string' }, 'hash-only': { type: 'boolean' }, 'skip-campaigns': { type: 'boolean' } } as const,
+    'verify',
+    1,
+  );
+  if (values.help) {
+    console.log(VERIFY_HELP);
+    return EXIT.ok;
+  }
+  if (!positionals[0]) throw new UsageError(`verify needs a certificate file (see 'dcomkit verify --help')`);
+  const file = positionals[0];
+  const cert = loadCertificate(file);
+  const spec = adapterSpec(values, cert.adapter.spec ?? { kind: 'name', value: cert.adapter.name });
+  // Fail on a bad adapter before any work, as a usage error.
+  await (await openAdapter(spec, values)).close();
+  console.log(`dcomkit verify: ${shown(file)}: ${cert.adapter.name} ${cert.adapter.version}, kit ${cert.kitVersion}, profiles ${cert.profiles.join(', ')}`);
+  const report = await verifyCertificate(cert, { open: () => openAdapter(spec, values), skipCampaigns: values['skip-campaigns'] || values['hash-only'], skipReplays: values['hash-only'] });
+  const width = Math.max(...report.checks.map((c) => c.subject.length)) + 2;
+  for (const c of report.checks) {
+    console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.subject.padEnd(width)}${c.detail}`);
+    for (const n of c.notes ?? []) console.log(`       ${''.padEnd(width)}note: ${n}`);
+  }
+  console.log(report.ok ? 'verified' : 'NOT verified');
+  return report.ok ? EXIT.ok : EXIT.failed;
+}

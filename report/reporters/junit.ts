@@ -1,0 +1,81 @@
+/**
+ * JUnit XML, as CI systems (GitHub Actions test reporters, GitLab `artifacts:reports:junit`,
+ * Jenkins) read it: one testsuite per adapter and profile, one testcase per rule. FAILED is a
+ * failure carrying the counterexample text; UNIMPLEMENTED is skipped with its reason;
+ * NON-STRICT and INFORMATIONAL pass, with what happened in system-out.
+ */
+import { toCounterexample, type Certificate, type CertifiedRule } from '../../runner/certificate';
+import { formatCounterexample } from '../text';
+import type { Reporter } from './types';
+
+/** XML 1.0 text: escaped, and without the control characters XML cannot carry at all. */
+export function xmlText(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+function situations(t: CertifiedRule): string {
+  const entries = Object.entries(t.situations);
+  return entries.length ? `situations: ${entries.map(([s, n]) => `${s} (${n})`).join('; ')}` : 'no situation reached';
+}
+
+export function renderJunit(certificates: readonly Certificate[]): string {
+  const suites: string[] = [];
+  let tests = 0;
+  let failures = 0;
+  let skipped = 0;
+  for (const cert of certificates) {
+    for (const r of cert.results) {
+      const name = `dcomkit ${cert.adapter.name} ${cert.adapter.version} (${r.profile})`;
+      const classname = `dcomkit.${cert.adapter.name}.${r.profile}`;
+      const cases: string[] = [];
+      let suiteFailures = 0;
+      let suiteSkipped = 0;
+      for (const t of r.rules) {
+        const head = `    <testcase classname="${xmlText(classname)}" name="${xmlText(`${t.id}: ${t.title}`)}" time="0">`;
+        const summary = `${t.verdict}: ${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : ''}${t.nonStrict ? `, ${t.nonStrict} non-strict` : ''} (${t.sources.join('; ')})`;
+        if (t.verdict === 'FAILED') {
+          suiteFailures += 1;
+          const cx = t.counterexample;
+          const message = cx?.violations[0]?.message ?? `${t.failures} failing runs`;
+          const body = [t.statement, summary, ...(cx ? formatCounterexample(toCounterexample(cert, cx)) : [])].join('\n');
+          cases.push(`${head}\n      <failure message="${xmlText(message)}" type="${xmlText(t.id)}">${xmlText(body)}</failure>\n    </testcase>`);
+        } else if (t.verdict === 'UNIMPLEMENTED') {
+          suiteSkipped += 1;
+          cases.push(`${head}\n      <skipped message="${xmlText(`UNIMPLEMENTED: ${t.reason ?? 'not exercised'}`)}"/>\n    </testcase>`);
+        } else {
+          const extra = t.counterexample ? `\n${formatCounterexample(toCounterexample(cert, t.counterexample)).join('\n')}` : '';
+          cases.push(`${head}\n      <system-out>${xmlText(`${summary}\n${situations(t)}${extra}`)}</system-out>\n    </testcase>`);
+        }
+      }
+      tests += r.rules.length;
+      failures += suiteFailures;
+      skipped += suiteSkipped;
+      const props = [
+        ['adapter', `${cert.adapter.name} ${cert.adapter.version}`],
+        ['profile', r.profile],
+        ['seeds', cert.campaigns.map((c) => (c.shard ? `${c.seed} (shard ${c.shard.index}/${c.shard.count})` : String(c.seed))).join(', ')],
+        ['runs', String(r.runs)],
+        ['certificate', cert.hash],
+      ]
+        .map(([k, v]) => `      <property name="${k}" value="${xmlText(v)}"/>`)
+        .join('\n');
+      suites.push(
+        `  <testsuite name="${xmlText(name)}" tests="${r.rules.length}" failures="${suiteFailures}" errors="0" skipped="${suiteSkipped}" time="0">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
+      );
+    }
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dcomkit" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+export const junitReporter: Reporter = {
+  name: 'junit',
+  description: 'JUnit XML: one testcase per rule, failures carry the counterexample',
+  file: 'junit.xml',
+  render: renderJunit,
+};
