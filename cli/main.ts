@@ -3,6 +3,7 @@
 import { killAll } from '../adapters/process';
 import { KIT_VERSION } from '../runner';
 import { adaptersCommand } from './commands/adapters';
+import { mutateCommand } from './commands/mutate';
 import { certifyCommand } from './commands/certify';
 import { diffCommand } from './commands/diff';
 import { mergeCommand } from './commands/merge';
@@ -25,6 +26,7 @@ Commands:
   merge      combine shard certificates (certify --shard i/n) into one
   rules      list the rule catalogue
   adapters   list the built-in adapters
+  mutate     run the suite against every single-fault mutant of the reference world
 
 'dcomkit <command> --help' describes each command's options.`;
 
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   merge: mergeCommand,
   rules: rulesCommand,
   adapters: adaptersCommand,
+  mutate: mutateCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

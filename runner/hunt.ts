@@ -1,0 +1,66 @@
+/**
+ * A hunt: generated runs against one adapter until some rule FAILS, the way a campaign
+ * observes them (same seed, same runs), but stopping at the first failing run. It answers
+ * "how many runs does the kit need to catch this bug?" (dcomkit mutate, the benchmark).
+ */
+import fc from 'fast-check';
+import type { Adapter, Profile, RuleId } from '../spec';
+import { runArb, type GeneratorOptions, type RunInput } from '../generators';
+import { judge } from '../oracles';
+import { runCampaign, type RuleTally } from './campaign';
+import { executeRun } from './execute';
+
+export interface HuntOptions {
+  profile?: Profile;
+  /** Campaign seed: the hunt sees the same runs as `runCampaign` with this seed. */
+  seed: number;
+  /** Give up after this many runs. */
+  maxRuns: number;
+  generator?: GeneratorOptions;
+}
+
+export interface HuntResult {
+  /** Runs carried out up to and including the first failing one (maxRuns when none failed). */
+  runs: number;
+  /** Rules that failed in the first failing run; empty when the adapter survived. */
+  failed: RuleId[];
+  actions: number;
+  wallMs: number;
+  /** CPU time of this process during the hunt (user + system). */
+  cpuMs: number;
+}
+
+export async function hunt(adapter: Adapter, options: HuntOptions): Promise<HuntResult> {
+  const profile = options.profile ?? 'strict';
+  const arb = runArb(adapter.capabilities, options.generator);
+  let runs = 0;
+  let actions = 0;
+  let failed: RuleId[] = [];
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const property = fc.asyncProperty(arb, async (input: RunInput) => {
+    runs += 1;
+    const record = await executeRun(adapter, input);
+    actions += record.actions.length;
+    failed = judge(record.trace, profile)
+      .filter((o) => o.status === 'fail')
+      .map((o) => o.rule);
+    return failed.length === 0;
+  });
+  // endOnFailure: stop at the first failing run without shrinking it.
+  await fc.check(property, { seed: options.seed, numRuns: options.maxRuns, endOnFailure: true });
+  const cpu = process.cpuUsage(c0);
+  return { runs, failed, actions, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/**
+ * The shrunk counterexample for `rule` from a hunt that failed after `runs` runs: the
+ * campaign with the same seed over the same runs finds the same first failure and shrinks it.
+ */
+export async function shrinkHunted(
+  adapter: Adapter,
+  options: Omit<HuntOptions, 'maxRuns'> & { runs: number; rule: RuleId },
+): Promise<RuleTally | undefined> {
+  const result = await runCampaign(adapter, { profile: options.profile, seed: options.seed, runs: options.runs, generator: options.generator });
+  return result.rules.find((t) => t.rule.id === options.rule && t.counterexample);
+}
