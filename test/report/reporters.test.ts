@@ -1,0 +1,96 @@
+import { getReporter, renderHtml, renderJunit, reporterNames, sequenceDiagram, xmlText } from '../../report';
+import { RULES } from '../../spec';
+import { certify } from './helpers';
+
+describe('reporter registry', () => {
+  test('has text, json, html and junit, each with its file', () => {
+    expect(reporterNames()).toEqual(['text', 'json', 'html', 'junit']);
+    expect(getReporter('junit')!.file).toBe('junit.xml');
+    expect(getReporter('html')!.file).toBe('report.html');
+    expect(getReporter('json')!.file).toBe('certificate.json');
+    expect(getReporter('nope')).toBeUndefined();
+  });
+});
+
+describe('junit', () => {
+  test('one testcase per rule and profile; FAILED carries the counterexample text, UNIMPLEMENTED is skipped', async () => {
+    const cert = await certify('nt4-sp5', 150, 2);
+    const xml = renderJunit([cert]);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dcomkit"')).toBe(true);
+    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+    expect(xml.match(/<testcase /g)).toHaveLength(2 * RULES.length);
+    const failed = cert.results.flatMap((r) => r.rules.filter((t) => t.verdict === 'FAILED'));
+    const skipped = cert.results.flatMap((r) => r.rules.filter((t) => t.verdict === 'UNIMPLEMENTED'));
+    expect(xml.match(/<failure /g)).toHaveLength(failed.length);
+    expect(xml.match(/<skipped /g) ?? []).toHaveLength(skipped.length);
+    expect(xml).toMatch(new RegExp(`<testsuites name="dcomkit" tests="18" failures="${failed.length}" errors="0" skipped="${skipped.length}">`));
+    const pt = xml.slice(xml.indexOf('name="PING-TERMINATION'), xml.indexOf('</testcase>', xml.indexOf('name="PING-TERMINATION')));
+    expect(pt).toMatch(/<failure message="client1 still pings/);
+    expect(pt).toMatch(/counterexample \(\d+ actions?, shrunk; adapter seed \d+\)/);
+    expect(pt).toMatch(/ +1\. start client p1/);
+    // Every element opened is closed, in order.
+    const stack: string[] = [];
+    for (const m of xml.matchAll(/<(\/?)([a-z]+)[^>]*?(\/?)>/g)) {
+      if (m[3]) continue;
+      if (m[1]) expect(stack.pop()).toBe(m[2]);
+      else stack.push(m[2]);
+    }
+    expect(stack).toEqual([]);
+  });
+
+  test('escapes markup and drops characters XML cannot carry', () => {
+    expect(xmlText('a<b & "c">\u0001')).toBe('a&lt;b &amp; &quot;c&quot;&gt;\uFFFD');
+  });
+});
+
+describe('html', () => {
+  test('a self-contained page: verdict matrix, rules with sources, coverage, one sequence diagram per distinct counterexample', async () => {
+    const cert = await certify('nt4-sp5', 150, 2);
+    const html = renderHtml([cert]);
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http|url\(http|@import/i);
+    expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
+    const matrix = html.slice(html.indexOf('id="verdict-matrix"'), html.indexOf('</table>', html.indexOf('id="verdict-matrix"')));
+    expect(matrix.match(/<tr data-rule=/g)).toHaveLength(RULES.length);
+    expect(matrix.match(/<td class="cell"/g)).toHaveLength(2 * RULES.length);
+    expect(matrix).toMatch(/data-verdict="FAILED"[^>]*><a class="v-failed" href="#cx-nt4-sp5-1-0-0-strict-PING-TERMINATION">FAILED<\/a>/);
+    for (const rule of RULES) expect(html).toContain(`id="rule-${rule.id}"`);
+    expect(html).toContain('Sources: Q224837; MS-DCOM 3.2.6.1');
+    expect(html).toContain('data-situation="callback, SYSTEM denied, udp"');
+    // PING-TERMINATION and NO-EARLY-RUNDOWN fail alike under both profiles: one article each, both anchors present.
+    const articles = html.match(/<article class="cx"/g)!;
+    const svgs = html.match(/<svg [^>]*class="seq"/g)!;
+    expect(svgs.length).toBe(articles.length);
+    expect(articles.length).toBeGreaterThanOrEqual(3);
+    expect(html).toContain('id="cx-nt4-sp5-1-0-0-nt4-PING-TERMINATION"');
+    expect(html.match(/class="lane lane-/g)!.length).toBeGreaterThanOrEqual(5 * articles.length);
+  });
+
+  test('the sequence diagram puts calls, pings, lost pings and reclaims on their lanes and flags the violation', () => {
+    const actions = [
+      { kind: 'start', process: 'p1', machine: 'client1', identity: 'alice', authenticated: true },
+      { kind: 'activate', process: 'p1', handle: 'h1', clsctx: 'remote', serverInfo: true, authInfo: null },
+      { kind: 'partition', machine: 'client1' },
+    ] as const;
+    const ping = { kind: 'ping', at: 120000, step: 3, from: 'client1', to: 'server', type: 'simple', setId: 's1', seq: 0, adds: [], dels: [], status: 'lost' } as const;
+    const reclaim = { kind: 'reclaimed', at: 360000, step: 3, machine: 'server', oid: 'oid1', cause: 'rundown' } as const;
+    const events = [
+      { kind: 'action', at: 0, step: 0, action: actions[0] },
+      { kind: 'action', at: 0, step: 1, action: actions[1] },
+      { kind: 'completed', at: 0, step: 1, hr: 0, oid: 'oid1' },
+      { kind: 'action', at: 0, step: 2, action: actions[2] },
+      { kind: 'action', at: 0, step: 3, action: { kind: 'advance', ms: 400000 }, settle: true },
+      ping,
+      reclaim,
+    ] as const;
+    const d = sequenceDiagram('t', actions as never, events as never, [{ message: 'x', severity: 'fail', events: [reclaim] }]);
+    expect(d.lanes.map((l) => l.title)).toEqual(['client process p1', 'client1 resolver', 'network', 'server resolver', 'server object']);
+    expect(d.rows).toBe(7);
+    expect(d.svg.match(/<g class="row /g)).toHaveLength(7);
+    expect(d.svg).toMatch(/<g class="row row-arrow tone-call" data-kind="action">.*?CoCreateInstanceEx/);
+    expect(d.svg).toMatch(/<g class="row row-arrow tone-bad" data-kind="ping">.*?class="cross".*?SimplePing s1 \(lost\)/);
+    expect(d.svg).toMatch(/<g class="row row-note tone-bad violation" data-kind="reclaimed">.*?reclaimed oid1 \(rundown\)/);
+    expect(d.svg).toContain('>360s<');
+    expect(d.svg.match(/class="row-violation"/g)).toHaveLength(1);
+  });
+});
