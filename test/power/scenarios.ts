@@ -73,3 +73,19 @@ export const MUTANT_SCENARIOS: Record<string, Scenario> = {
   },
   'first-ping-late': { world: world(), actions: [start(), activate()] },
 };
+
+const untrusted = (w: World) => void (w.machines.client1.trust = 'untrusted');
+
+/** The known minimal counterexamples of the NT4 releases (docs/power.md). */
+export const RELEASE_SCENARIOS = {
+  /** Q224837: an unauthenticated client activates with COAUTHINFO and ends: pings forever. */
+  q224837PingsForever: { world: world(), actions: [start('p1', 'client1', false), activate('p1', 'h1', true), { kind: 'exit', process: 'p1' }] },
+  /** Q224837: an unauthenticated client activates with COAUTHINFO: run down at 360 s while held. */
+  q224837EarlyRundown: { world: world(), actions: [start('p1', 'client1', false), activate('p1', 'h1', true)] },
+  /** Q184278: a client in an untrusted domain, no COAUTHINFO, no blanket: disconnected after ~9 min. */
+  q184278Untrusted: { world: world(untrusted), actions: [start(), activate()] },
+  /** Q255890: SYSTEM denied on the client machine, a callback hangs over UDP. */
+  q255890Udp: { world: world((w) => (denySystem(w), udp(w))), actions: [start(), activate(), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }] },
+  /** Q255890: SYSTEM denied on the client machine, a callback returns E_OUTOFMEMORY over TCP. */
+  q255890Tcp: { world: world(denySystem), actions: [start(), activate(), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }] },
+} satisfies Record<string, Scenario>;
