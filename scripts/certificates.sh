@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Regenerates the committed certificates: certificates/<adapter>/{certificate.json,report.html,
+# junit.xml} for each adapter named (default: the built-in simulations), then
+# certificates/index.html, one verdict matrix over every certificate in certificates/.
+#
+#   scripts/certificates.sh                      # reference nt4-sp3 nt4-sp5 nt4-sp6
+#   scripts/certificates.sh wine node-dcom       # only these (registered names or module paths)
+#   RUNS=1000 SEED=7 scripts/certificates.sh     # another campaign size or seed
+#
+# A rule FAILED is what a certificate is for (exit 1 from certify is fine); any other failure
+# stops the script. Run it after anything that changes generation (the generator schema hash),
+# the rules or an adapter; `dcomkit verify` on the committed certificates tells when.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-500}"
+SEED="${SEED:-1}"
+if [ "$#" -eq 0 ]; then set -- reference nt4-sp3 nt4-sp5 nt4-sp6; fi
+
+npm run --silent build
+for adapter in "$@"; do
+  name="$(basename "$adapter")"
+  name="${name%.js}"
+  out="certificates/$name"
+  rm -rf "$out"
+  status=0
+  node dist/cli/main.js certify --adapter "$adapter" --runs "$RUNS" --seed "$SEED" --out "$out" >/dev/null || status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
+    echo "certificates: certify $adapter failed (exit $status)" >&2
+    exit "$status"
+  fi
+  node dist/cli/main.js verify --skip-campaigns "$out/certificate.json" >/dev/null
+  echo "certificates: $out ($(node -p "require('./$out/certificate.json').hash"))"
+done
+
+# The overview page: every committed certificate side by side.
+node -e '
+const fs = require("fs");
+const path = require("path");
+const { renderHtml } = require("./dist/report");
+const { loadCertificate } = require("./dist/cli/commands/certify");
+const dirs = fs.readdirSync("certificates").filter((d) => fs.existsSync(path.join("certificates", d, "certificate.json"))).sort((a, b) => (a === "reference" ? -1 : b === "reference" ? 1 : a < b ? -1 : 1));
+const certs = dirs.map((d) => loadCertificate(path.join("certificates", d, "certificate.json")));
+fs.writeFileSync("certificates/index.html", renderHtml(certs));
+console.log(`certificates: certificates/index.html (${dirs.join(", ")})`);
+'
