@@ -41,7 +41,8 @@ table.matrix { width:100%; border:1px solid var(--line); border-radius:8px; over
 table.matrix th, table.matrix td { border-bottom:1px solid var(--line); padding:8px 10px; }
 table.matrix thead th { background:var(--panel); font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
 table.matrix thead th.adapter { text-transform:none; letter-spacing:0; font-size:13px; color:var(--fg); text-align:center; border-left:1px solid var(--line); }
-table.matrix td.cell { text-align:center; border-left:1px solid var(--line); min-width:120px; }
+table.matrix td.cell { text-align:center; border-left:1px solid var(--line); min-width:104px; }
+table.matrix th[scope=row] { min-width:240px; } .matrix-wrap { overflow-x:auto; }
 table.matrix td.cell a, table.matrix td.cell span.verdict { display:block; font-weight:700; font-size:12.5px; border-radius:6px; padding:4px 6px; }
 table.matrix td.cell small { display:block; color:var(--muted); font-size:11.5px; margin-top:2px; }
 table.matrix .rule-id { font-weight:700; font-family: ui-monospace,"DejaVu Sans Mono",monospace; font-size:12.5px; }
@@ -129,7 +130,7 @@ function columns(certs: readonly Certificate[]): { cert: Certificate; profiles: 
 
 function matrix(certs: readonly Certificate[]): string {
   const cols = columns(certs);
-  const out: string[] = ['<table class="matrix" id="verdict-matrix"><thead>'];
+  const out: string[] = ['<div class="matrix-wrap"><table class="matrix" id="verdict-matrix"><thead>'];
   out.push(`<tr><th rowspan="2">Rule</th><th rowspan="2">Source</th>${cols.map((c) => `<th class="adapter" colspan="${c.profiles.length}">${esc(c.cert.adapter.name)} <span class="mono">${esc(c.cert.adapter.version)}</span></th>`).join('')}</tr>`);
   out.push(`<tr>${cols.map((c) => c.profiles.map((p) => `<th class="adapter">${esc(p)}</th>`).join('')).join('')}</tr></thead><tbody>`);
   for (const rule of RULES) {
@@ -149,7 +150,7 @@ function matrix(certs: readonly Certificate[]): string {
     }
     out.push('</tr>');
   }
-  out.push('</tbody></table>');
+  out.push('</tbody></table></div>');
   out.push(
     `<div class="legend">${[
       ['OK', 'exercised, never violated'],
