@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter, AdapterFactory } from '../../spec/adapter';
 import { spawnAdapter } from '../process';
-import { KIT_ROOT } from '../../runner/version';
+import { KIT_ROOT } from '../../spec/kit';
 
 export const WINE_ADAPTER_DIR = join(KIT_ROOT, 'adapters', 'wine');
 export const WINE_LAUNCHER = join(WINE_ADAPTER_DIR, 'run-driver.sh');
@@ -81,9 +81,10 @@ export async function createWineAdapter(options: WineAdapterOptions = {}): Promi
     cwd: KIT_ROOT,
     env,
     label: 'wine',
-    // Starting wineserver and Wine's services takes a few seconds, more on a loaded machine;
-    // another Wine adapter on the same prefix is waited for.
-    helloTimeoutMs: 120_000,
+    // Starting wineserver and Wine's services takes a few seconds, more on a loaded machine.
+    // One Wine session runs per prefix: the launcher waits up to 10 minutes for another
+    // adapter on the same prefix to finish, so hello may come that much later.
+    helloTimeoutMs: 11 * 60_000,
     stepTimeoutMs: options.stepTimeoutMs ?? 60_000,
   });
 }
