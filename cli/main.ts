@@ -63,7 +63,7 @@ function fatal(err: unknown): number {
     return EXIT.usage;
   }
   const e = err as Error;
-  if (e?.name === 'AdapterProtocolError') {
+  if (e?.name === 'AdapterProtocolError' || e?.name === 'AdapterStepTimeout' || e?.name === 'WineNotSetUpError') {
     console.error(`dcomkit: adapter error: ${e.message}`);
     return EXIT.usage;
   }

@@ -62,6 +62,7 @@ export const ACTION_WEIGHTS: Record<ActionKind, number> = {
   releaseCallback: 1,
   disconnect: 1,
   serverCrash: 1,
+  faultNextRelease: 1,
   setAccess: 1,
   setProtocols: 1,
   setTrust: 1,

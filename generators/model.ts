@@ -70,6 +70,7 @@ export class GenModel {
       case 'setTrust':
       case 'advance':
       case 'serverCrash':
+      case 'faultNextRelease':
         return true;
       case 'partition':
         return !this.partitioned.has(a.machine);

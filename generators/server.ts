@@ -27,5 +27,6 @@ export function serverArbs(): Partial<Record<ActionKind, fc.Arbitrary<ActionTemp
       },
     })),
     serverCrash: fc.constant(fixed({ kind: 'serverCrash' })),
+    faultNextRelease: fc.constant(fixed({ kind: 'faultNextRelease' })),
   };
 }

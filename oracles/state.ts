@@ -118,6 +118,8 @@ export class RunState {
   private readonly live = new Map<string, { count: number; lastDropAt: number; lastDropStep: number }>();
   /** Handles dropped by the event just observed. */
   dropped: HandleInfo[] = [];
+  /** The server will fault the RemRelease(s) of the next releasing action. */
+  private releaseFault: 'armed' | 'hit' | null = null;
   /** For a ping event just observed: the set it keeps alive as the client claims it. */
   claimed: Set<ObjectId> | null = null;
   /** For a ping event just observed: the client's view of the set before it. */
@@ -226,6 +228,11 @@ export class RunState {
   private currentStep = -1;
 
   private onAction(e: ActionEvent): void {
+    this.applyAction(e);
+    if (this.releaseFault === 'hit') this.releaseFault = null;
+  }
+
+  private applyAction(e: ActionEvent): void {
     this.steps[e.step] = { step: e.step, at: e.at, action: e.action, settle: !!e.settle };
     this.actionEvents[e.step] = e;
     this.currentStep = e.step;
@@ -289,6 +296,9 @@ export class RunState {
           if (h.holder === SERVER_HOLDER && h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
         }
         return;
+      case 'faultNextRelease':
+        this.releaseFault = 'armed';
+        return;
       case 'advance':
       case 'initSecurity':
       case 'activate':
@@ -308,6 +318,10 @@ export class RunState {
     h.dropKind = kind;
     const gives = kind === 'release' || kind === 'exit' || kind === 'server-release';
     h.returned = gives && !this.isPartitioned(h.machine, h.exporter);
+    if (h.returned && this.releaseFault && h.exporter === SERVER_MACHINE) {
+      h.returned = false;
+      this.releaseFault = 'hit';
+    }
     this.dropped.push(h);
     this.count(`${h.machine}#${h.oid}`, -1, this.currentStep);
     this.count(`${h.machine}>${h.exporter}`, -1, this.currentStep);

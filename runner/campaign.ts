@@ -22,6 +22,7 @@ import { judge } from '../oracles';
 import { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
 import type { CorpusCase } from './corpus';
 import { executeRun, replayActions, type RunRecord } from './execute';
+import { guardAdapter } from './guard';
 import { inShard, shardRuns, type Shard } from './shard';
 import { KIT_VERSION } from './version';
 
@@ -36,6 +37,13 @@ export interface CampaignOptions {
   generator?: GeneratorOptions;
   /** Shrink failures into counterexamples. Default true. */
   shrink?: boolean;
+  /**
+   * Most real ms spent shrinking one rule's counterexample; the smallest failing run found by
+   * then stands. For adapters whose runs cost real seconds. Default: no limit.
+   */
+  shrinkTimeMs?: number;
+  /** Real ms one adapter step may take before the run ends in an adapter error. Default 60 s. */
+  stepLimitMs?: number;
   /** Called after each generated run. */
   onProgress?: (progress: { done: number; total: number; failedRules: number }) => void;
   /** Give up after this many runs in a row end in an adapter error. Default 3. */
@@ -106,7 +114,8 @@ function missing(rule: Rule, caps: Capabilities): string | undefined {
   return undefined;
 }
 
-export async function runCampaign(adapter: Adapter, options: CampaignOptions = {}): Promise<CampaignResult> {
+export async function runCampaign(unguarded: Adapter, options: CampaignOptions = {}): Promise<CampaignResult> {
+  const adapter = guardAdapter(unguarded, options.stepLimitMs);
   const profile = options.profile ?? 'strict';
   const total = options.runs ?? 100;
   const seed = options.seed ?? Date.now() % 0x7fffffff;
@@ -192,7 +201,7 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
   let shrinkMs = 0;
   for (const [ruleId, first] of firstFailures) {
     const t0 = performance.now();
-    const cx = options.shrink === false || first.corpus ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first);
+    const cx = options.shrink === false || first.corpus ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first, options.shrinkTimeMs);
     const elapsed = performance.now() - t0;
     shrinkMs += elapsed;
     const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: first.corpus?.shrunk ?? false };
@@ -210,6 +219,7 @@ export async function runCampaign(adapter: Adapter, options: CampaignOptions = {
       actions: best.record.actions,
       origin,
       shrunk: best.shrunk,
+      ...(cx?.timedOut ? { shrinkTimedOut: true } : {}),
       shrinkMs: Math.round(elapsed),
       violations: best.outcome.violations,
       trace: best.record.trace.events,
@@ -257,7 +267,8 @@ async function shrink(
   seed: number,
   rule: RuleId,
   first: FirstFailure,
-): Promise<{ record: RunRecord; outcome: RuleOutcome; path: string; shrunk: boolean } | undefined> {
+  timeLimitMs?: number,
+): Promise<{ record: RunRecord; outcome: RuleOutcome; path: string; shrunk: boolean; timedOut: boolean } | undefined> {
   const only = new Set<RuleId>([rule]);
   let last: { record: RunRecord; outcome: RuleOutcome } | undefined;
   const property = fc.asyncProperty(arb, async (input: RunInput) => {
@@ -272,7 +283,7 @@ async function shrink(
     if (failing) last = { record, outcome };
     return !failing;
   });
-  const details = await fc.check(property, { seed, path: String(first.run) });
-  if (!details.failed || !last) return undefined;
-  return { ...last, path: details.counterexamplePath ?? String(first.run), shrunk: true };
+  const details = await fc.check(property, { seed, path: String(first.run), ...(timeLimitMs ? { interruptAfterTimeLimit: timeLimitMs } : {}) });
+  if (!last) return undefined;
+  return { ...last, path: details.counterexamplePath ?? String(first.run), shrunk: true, timedOut: details.interrupted };
 }

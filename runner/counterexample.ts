@@ -18,6 +18,8 @@ export interface Counterexample {
   origin: { campaignSeed: number; run: number; path: string };
   /** Whether fast-check shrank it (false when the failure did not reproduce for shrinking). */
   shrunk: boolean;
+  /** Shrinking stopped at the campaign's shrink time limit, so a shorter one may exist. */
+  shrinkTimedOut?: boolean;
   shrinkMs: number;
   violations: Violation[];
   trace: TraceEvent[];

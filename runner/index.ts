@@ -3,3 +3,4 @@ export { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
 export { executeRun, replayActions, type RunRecord } from './execute';
 export { TraceRecorder } from './recorder';
 export { KIT_ROOT, KIT_VERSION } from './version';
+export { AdapterStepTimeout, DEFAULT_STEP_LIMIT_MS, guardAdapter } from './guard';

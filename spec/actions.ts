@@ -96,6 +96,11 @@ export interface ReleaseCallback { kind: 'releaseCallback'; callback: CallbackId
 /** CoDisconnectObject on the object behind a client's handle. */
 export interface Disconnect { kind: 'disconnect'; handle: HandleId }
 export interface ServerCrash { kind: 'serverCrash' }
+/**
+ * The server answers its next RemRelease with a fault. One RemRelease may carry several
+ * interface references, so every release of the next releasing action is hit.
+ */
+export interface FaultNextRelease { kind: 'faultNextRelease' }
 
 export type EnvironmentAction = SetAccess | SetProtocols | SetTrust | Partition | Heal | Advance;
 export type ClientAction =
@@ -111,7 +116,7 @@ export type ClientAction =
   | Exit
   | Abandon
   | Crash;
-export type ServerAction = InvokeCallback | ReleaseCallback | Disconnect | ServerCrash;
+export type ServerAction = InvokeCallback | ReleaseCallback | Disconnect | ServerCrash | FaultNextRelease;
 export type Action = EnvironmentAction | ClientAction | ServerAction;
 export type ActionKind = Action['kind'];
 
@@ -130,7 +135,7 @@ export const CLIENT_ACTION_KINDS = [
   'abandon',
   'crash',
 ] as const;
-export const SERVER_ACTION_KINDS = ['invokeCallback', 'releaseCallback', 'disconnect', 'serverCrash'] as const;
+export const SERVER_ACTION_KINDS = ['invokeCallback', 'releaseCallback', 'disconnect', 'serverCrash', 'faultNextRelease'] as const;
 export const ACTION_KINDS: readonly ActionKind[] = [
   ...ENVIRONMENT_ACTION_KINDS,
   ...CLIENT_ACTION_KINDS,

@@ -64,6 +64,7 @@ export function describeAction(a: Action): string {
     .with({ kind: 'releaseCallback' }, (x) => `server releases callback ${x.callback}`)
     .with({ kind: 'disconnect' }, (x) => `server: CoDisconnectObject(object behind ${x.handle})`)
     .with({ kind: 'serverCrash' }, () => 'server process crashes')
+    .with({ kind: 'faultNextRelease' }, () => 'server will fault its next RemRelease')
     .exhaustive();
 }
 

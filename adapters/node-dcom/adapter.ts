@@ -46,6 +46,7 @@ const ACTIONS: Capabilities['actions'] = [
   'heal',
   'disconnect',
   'serverCrash',
+  'faultNextRelease',
 ];
 
 const IIDS = { ITest: IID.ITest, IUnknown: IID.IUnknown, IMissing: IID.IMissing } as const;
@@ -179,6 +180,9 @@ export class NodeDcomAdapter implements Adapter {
         server.crash();
         await this.quiesce();
         break;
+      case 'faultNextRelease':
+        server.inject({ method: 'RemRelease', effect: { kind: 'fault' }, once: true });
+        break;
       default:
         throw new Error(`node-dcom adapter cannot carry out ${action.kind}`);
     }
@@ -276,9 +280,12 @@ export class NodeDcomAdapter implements Adapter {
     const server = this.requireServer();
     let seen = '';
     let since = performance.now();
+    const began = since;
     let polls = 0;
     for (;;) {
       const asked = performance.now();
+      // Busy that never settles (a child spinning on something) must not stall the kit.
+      if (asked - began > QUIESCE_LIMIT_MS) return;
       const states = await Promise.all(this.live().map((p) => p.client.state()));
       if (done?.()) return;
       const busy = states.some((s) => s !== null && s.pending > 0) || server.busy;
@@ -365,6 +372,9 @@ export class NodeDcomAdapter implements Adapter {
 function describeStep(step: ProgramStep): string {
   return step.op === 'exit' ? 'destroySession' : `${step.op}(${'handle' in step ? step.handle : ''})`;
 }
+
+/** Real ms quiesce() waits for activity to settle before giving up on it. */
+const QUIESCE_LIMIT_MS = 30_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());

@@ -9,6 +9,13 @@ export interface SpawnOptions {
 
 type Answer<T extends FromChild['t']> = Extract<FromChild, { t: T }>;
 
+/**
+ * Real ms a client process may take to answer the parent. Answers normally take
+ * milliseconds; one that never comes would stall the whole campaign, so the process is
+ * killed instead and the adapter carries on as if it had died.
+ */
+const ANSWER_TIMEOUT_MS = 15_000;
+
 export class ClientProcess {
   private waiters = new Map<string, Array<(m: FromChild | null) => void>>();
   private runs = new Map<number, (r: StepResult) => void>();
@@ -85,7 +92,11 @@ export class ClientProcess {
   private ask<T extends FromChild['t']>(m: ToChild, t: T): Promise<Answer<T> | null> {
     const answer = this.wait(t);
     if (!this.post(m)) return Promise.resolve(null);
-    return answer;
+    const watchdog = setTimeout(() => {
+      this.stderr += `\n[dcomkit] no answer to '${m.t}' within ${ANSWER_TIMEOUT_MS} ms; killed`;
+      this.child.kill('SIGKILL');
+    }, ANSWER_TIMEOUT_MS);
+    return answer.finally(() => clearTimeout(watchdog));
   }
 
   /** The program starts now: the child's clock jumps to the kit's time. */

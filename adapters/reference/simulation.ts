@@ -128,6 +128,8 @@ export class ReferenceWorld {
   private nextTick = new Map<MachineId, number>();
   private partitioned = new Set<MachineId>();
   private serverUp = false;
+  /** The server faults the RemRelease(s) of the next releasing action. */
+  private releaseFault: 'armed' | 'hit' | null = null;
   private counter = 0;
 
   constructor(private readonly behaviour: Behaviour = CORRECT) {}
@@ -146,6 +148,7 @@ export class ReferenceWorld {
     this.leaked.clear();
     this.partitioned.clear();
     this.serverUp = false;
+    this.releaseFault = null;
     this.counter = 0;
     // Each resolver's ping timer starts at its own phase, so ticks of machines interleave.
     for (const m of MACHINE_ORDER) this.nextTick.set(m, 1 + Math.floor(this.rng() * (this.behaviour.pingPeriodMs - 1)));
@@ -183,10 +186,12 @@ export class ReferenceWorld {
     releaseCallback: (a) => this.releaseCallback(a.callback),
     disconnect: (a) => this.disconnect(a.handle),
     serverCrash: () => this.serverCrash(),
+    faultNextRelease: () => void (this.releaseFault = 'armed'),
   };
 
   apply(action: Action): AdapterEvent[] {
     (this.handlers[action.kind] as (a: Action) => void)(action);
+    if (this.releaseFault === 'hit') this.releaseFault = null;
     return this.flush();
   }
 
@@ -372,6 +377,11 @@ export class ReferenceWorld {
     const obj = this.object(px.oid);
     if (!remRelease || !obj.alive) return;
     if (obj.machine !== px.machine && this.partitioned.has(this.clientSide(px.machine, obj.machine))) return;
+    // A faulted RemRelease: the client forgets the proxy all the same; the reference leaks.
+    if (this.releaseFault && obj.machine === SERVER_MACHINE) {
+      this.releaseFault = 'hit';
+      return;
+    }
     if (this.behaviour.releaseLeaksRef && obj.refs === 1) return;
     obj.refs -= 1;
     if (obj.refs === 0) this.reclaim(obj, 'release');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { formatCounterexample } from '../../report';
 import { describeEvent, RULE_IDS, RULES_BY_ID, type RuleId } from '../../spec';
 import { judge } from '../../oracles';
-import { COUNTEREXAMPLE_FORMAT, replayActions, type Counterexample } from '../../runner';
+import { COUNTEREXAMPLE_FORMAT, guardAdapter, replayActions, type Counterexample } from '../../runner';
 import { ADAPTER_HELP, adapterSpec, openAdapter } from '../adapter';
 import { parse, profileValue } from '../args';
 import { EXIT, UsageError } from '../errors';
@@ -51,7 +51,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   const adapter = await openAdapter(adapterSpec(values, cx.adapter.spec ?? { kind: 'name', value: cx.adapter.name }), values);
   let record;
   try {
-    record = await replayActions(adapter, cx.seed, cx.world, cx.actions);
+    record = await replayActions(guardAdapter(adapter), cx.seed, cx.world, cx.actions);
   } finally {
     await adapter.close();
   }

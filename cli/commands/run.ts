@@ -23,6 +23,8 @@ Options:
   --out DIR               where counterexample files go (default .dcomkit/counterexamples)
   --json FILE             also write the full result as JSON
   --no-shrink             report failures without shrinking them
+  --shrink-time S         most seconds spent shrinking each failed rule; the smallest
+                          failing run found by then stands (default: no limit)
   --corpus DIR            regression corpus: replay every counterexample in DIR before the
                           random runs (their verdicts count), and add new ones to it
   --shard i/n             execute only shard i of n of the runs (1-based); shards of the same
@@ -44,6 +46,7 @@ export const RUN_OPTIONS = {
   out: { type: 'string' },
   json: { type: 'string' },
   'no-shrink': { type: 'boolean' },
+  'shrink-time': { type: 'string' },
   corpus: { type: 'string' },
   shard: { type: 'string' },
 } as const;
@@ -103,6 +106,7 @@ export async function runCommand(args: string[]): Promise<number> {
       seed,
       generator: { maxActions },
       shrink: !values['no-shrink'],
+      shrinkTimeMs: values['shrink-time'] === undefined ? undefined : positiveInt(values['shrink-time'], '--shrink-time', 0) * 1000,
       corpus,
       shard,
       onProgress: (p) => progress.update(`run ${p.done}/${p.total}${p.failedRules ? `, ${p.failedRules} rule${p.failedRules === 1 ? '' : 's'} failing` : ''}`),

@@ -155,3 +155,28 @@ describe('PROCESS-EXIT', () => {
   test('fails an exit later than five seconds', () => expect(endedThenExited(15 * S + 1).status).toBe('fail'));
   test('fails a process that never exits', () => expect(endedThenExited().violations[0].message).toMatch(/never exited/));
 });
+
+describe('after the server faults a RemRelease', () => {
+  /** A release the server faults at 10 s; the object is then held by nobody. */
+  const faulted = () => {
+    const t = new TraceBuilder().startAndActivate(0).createSet(5 * S, ['oid1']);
+    t.act(9 * S, { kind: 'faultNextRelease' });
+    t.act(10 * S, { kind: 'release', handle: 'h1' });
+    return t;
+  };
+
+  test('no prompt reclaim is owed', () => {
+    expect(outcome(faulted().settle(10 * S).build(), 'RELEASE-RECLAIM').status).toBe('idle');
+  });
+
+  test('the object must still be run down in time', () => {
+    expect(outcome(faulted().settle(10 * S).build(), 'EVENTUAL-RUNDOWN').violations[0].message).toMatch(/never reclaimed oid1/);
+    expect(outcome(faulted().settle(10 * S).reclaim(370 * S, 'oid1', 'rundown').build(), 'EVENTUAL-RUNDOWN').status).toBe('pass');
+  });
+
+  test('the fault is spent by one action: a later release is owed a prompt reclaim again', () => {
+    const t = faulted().startAndActivate(20 * S, { handle: 'h2', oid: 'oid2' });
+    t.act(30 * S, { kind: 'release', handle: 'h2' });
+    expect(outcome(t.settle(30 * S).build(), 'RELEASE-RECLAIM').violations[0].message).toMatch(/oid2 was never reclaimed/);
+  });
+});

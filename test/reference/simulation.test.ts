@@ -87,3 +87,33 @@ describe('reference world', () => {
     expect(udp.find((e) => e.kind === 'hung')).toMatchObject({ transport: 'udp' });
   });
 });
+
+describe('server fault injection: faultNextRelease', () => {
+  test('the client forgets the proxy and stops pinging; the leaked reference is run down 360 s after the delete', () => {
+    const events = drive([
+      start,
+      activate,
+      { kind: 'advance', ms: PING_PERIOD_MS },
+      { kind: 'faultNextRelease' },
+      { kind: 'release', handle: 'h1' },
+      { kind: 'advance', ms: 6 * PING_PERIOD_MS },
+    ]);
+    const reclaim = events.find((e) => e.kind === 'reclaimed')!;
+    expect(reclaim).toMatchObject({ oid: 'oid1', cause: 'rundown' });
+    const del = pings(events).find((p) => p.dels.includes('oid1'))!;
+    expect(reclaim.at - del.at).toBe(PING_SET_TIMEOUT_MS);
+    expect(pings(events).filter((p) => p.at > del.at)).toEqual([]);
+  });
+
+  test('the fault hits only the next releasing action', () => {
+    const events = drive([
+      start,
+      activate,
+      { kind: 'activate', process: 'p1', handle: 'h2', clsctx: 'remote', serverInfo: true, authInfo: null },
+      { kind: 'faultNextRelease' },
+      { kind: 'release', handle: 'h1' },
+      { kind: 'release', handle: 'h2' },
+    ]);
+    expect(events.filter((e) => e.kind === 'reclaimed')).toEqual([expect.objectContaining({ oid: 'oid2', cause: 'release' })]);
+  });
+});
