@@ -33,24 +33,33 @@ export class GenModel {
     this.omitted = new Set(omitted);
   }
 
+  /**
+   * The lists below are asked for by every command's check and run, most of them between two
+   * actions; they are kept until the next update. Callers must not modify them.
+   */
+  private cache: { processes?: string[]; handles?: string[]; callbacks?: string[] } = {};
+  /** Per prefix, a number below which every name is used (names are taken in order). */
+  private readonly nextFree = new Map<string, number>();
+
   /** Live processes, in start order. */
   liveProcesses(): string[] {
-    return [...this.processes].filter(([, p]) => p.alive).map(([id]) => id);
+    return (this.cache.processes ??= [...this.processes].filter(([, p]) => p.alive).map(([id]) => id));
   }
 
   /** Live proxies, in creation order. */
   liveHandles(): string[] {
-    return [...this.handles.keys()].filter((h) => this.liveHandle(h));
+    return (this.cache.handles ??= [...this.handles.keys()].filter((h) => this.liveHandle(h)));
   }
 
   heldCallbacks(): string[] {
-    return [...this.callbacks];
+    return (this.cache.callbacks ??= [...this.callbacks]);
   }
 
   /** The next unused name with this prefix: p1, p2, ... */
   fresh(prefix: string): string {
-    let n = 1;
+    let n = this.nextFree.get(prefix) ?? 1;
     while (this.used.has(`${prefix}${n}`)) n += 1;
+    this.nextFree.set(prefix, n);
     return `${prefix}${n}`;
   }
 
@@ -104,6 +113,7 @@ export class GenModel {
   /** Takes in an action and what the adapter reported for it. */
   update(a: Action, events: readonly AdapterEvent[]): void {
     this.applied += 1;
+    this.cache = {};
     const succeeded = events.some((e) => e.kind === 'completed' && isSuccess(e.hr));
     switch (a.kind) {
       case 'partition':

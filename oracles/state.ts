@@ -384,9 +384,13 @@ export class RunState {
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const before = creating ? null : this.pingSets.get(key(e.setId)) ?? null;
     this.previous = before;
-    const base = before ? new Set(before.oids) : new Set<ObjectId>();
-    for (const o of e.adds) base.add(o);
-    for (const o of e.dels) base.delete(o);
+    // A ping that changes nothing (SimplePing) shares its set's OIDs: nobody mutates them.
+    const unchanged = before !== null && e.adds.length === 0 && e.dels.length === 0;
+    const base = unchanged ? before.oids : before ? new Set(before.oids) : new Set<ObjectId>();
+    if (!unchanged) {
+      for (const o of e.adds) base.add(o);
+      for (const o of e.dels) base.delete(o);
+    }
     this.claimed = base;
     const accepted = e.status === 'ok' || e.status === OR.OR_INVALID_OID;
     if (!accepted) {
@@ -398,10 +402,12 @@ export class RunState {
       this.pingSets.set(key(id), { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
     }
     // The exporter heard from the client about these objects just now.
-    const named = new Set<ObjectId>([...base, ...e.dels]);
-    for (const oid of named) {
-      const obj = this.objects.get(oid);
-      if (obj && obj.exporter === e.to) obj.lastAlive = Math.max(obj.lastAlive, e.at);
-    }
+    for (const oid of base) this.heardOf(oid, e);
+    for (const oid of e.dels) this.heardOf(oid, e);
+  }
+
+  private heardOf(oid: ObjectId, e: PingEvent): void {
+    const obj = this.objects.get(oid);
+    if (obj && obj.exporter === e.to) obj.lastAlive = Math.max(obj.lastAlive, e.at);
   }
 }

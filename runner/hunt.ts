@@ -17,6 +17,8 @@ export interface HuntOptions {
   /** Give up after this many runs. */
   maxRuns: number;
   generator?: GeneratorOptions;
+  /** Stop only when one of these rules fails (default: any rule). */
+  rules?: readonly RuleId[];
 }
 
 export interface HuntResult {
@@ -43,7 +45,7 @@ export async function hunt(adapter: Adapter, options: HuntOptions): Promise<Hunt
     const record = await executeRun(adapter, input);
     actions += record.actions.length;
     failed = judge(record.trace, profile)
-      .filter((o) => o.status === 'fail')
+      .filter((o) => o.status === 'fail' && (!options.rules || options.rules.includes(o.rule)))
       .map((o) => o.rule);
     return failed.length === 0;
   });

@@ -6,12 +6,16 @@ export class TraceRecorder implements ActionSink {
   readonly events: TraceEvent[] = [];
   readonly actions: Action[] = [];
   private clock = 0;
+  /** The adapter gives up its event objects: the recorder may add `step` to them. */
+  private readonly inPlace: boolean;
 
   constructor(
     private readonly adapter: Adapter,
     private readonly seed: number,
     private readonly world: World,
-  ) {}
+  ) {
+    this.inPlace = (adapter as { handsOverEvents?: boolean }).handsOverEvents === true;
+  }
 
   async reset(): Promise<void> {
     this.take(-1, await this.adapter.reset(this.seed, this.world));
@@ -34,7 +38,10 @@ export class TraceRecorder implements ActionSink {
 
   private take(step: number, reported: readonly AdapterEvent[]): void {
     for (const e of reported) {
-      this.events.push({ ...e, step } as TraceEvent);
+      // Stamped in place when the adapter hands its events over (the reference makes a fresh
+      // object per event and keeps none): the spread copy was a tenth of a campaign's time.
+      if (this.inPlace) (e as TraceEvent).step = step;
+      this.events.push(this.inPlace ? (e as TraceEvent) : ({ ...e, step } as TraceEvent));
       if (e.at > this.clock) this.clock = e.at;
     }
   }

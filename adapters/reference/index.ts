@@ -13,6 +13,8 @@ export const REFERENCE_VERSION = '1.0.0';
 export class SimulatedAdapter implements Adapter {
   readonly capabilities: Capabilities;
   readonly world: ReferenceWorld;
+  /** Every event it reports is a fresh object it never touches again (see TraceRecorder). */
+  readonly handsOverEvents = true;
 
   constructor(name: string, behaviour: Behaviour = CORRECT, version = REFERENCE_VERSION) {
     this.world = new ReferenceWorld(behaviour);

@@ -112,6 +112,9 @@ type Outcome = { kind: 'ok' } | { kind: 'error'; hr: number; delayMs: number } |
 
 const MACHINE_ORDER: readonly MachineId[] = ['client1', 'client2', SERVER_MACHINE];
 
+/** What a ping set that nothing wants should hold (never modified). */
+const NO_OIDS: ReadonlySet<ObjectId> = new Set();
+
 export class ReferenceWorld {
   private now = 0;
   private rng: () => number = Math.random;
@@ -502,7 +505,8 @@ export class ReferenceWorld {
       }
     }
     if (this.behaviour.noRundown) return;
-    for (const set of [...this.serverSets.values()]) {
+    // Deleting the entry being visited is safe in a Map's iteration, and expiry adds none.
+    for (const set of this.serverSets.values()) {
       if (set.expiresAt <= this.now) this.expire(set);
     }
     for (const obj of this.objects.values()) {
@@ -525,31 +529,47 @@ export class ReferenceWorld {
   private desired(machine: MachineId): Map<string, { to: MachineId; owner: string; oids: Set<ObjectId> }> {
     const want = new Map<string, { to: MachineId; owner: string; oids: Set<ObjectId> }>();
     const add = (to: MachineId, owner: string, oid: ObjectId) => {
-      const key = `${machine}>${to}>${owner}`;
+      const key = this.setKey(machine, to, owner);
       let entry = want.get(key);
       if (!entry) want.set(key, (entry = { to, owner, oids: new Set() }));
       entry.oids.add(oid);
     };
     const perProcess = this.behaviour.setPerProcess;
+    const firstPingLate = this.behaviour.firstPingLate;
     for (const px of this.proxies.values()) {
       if (px.machine !== machine) continue;
       const obj = this.object(px.oid);
       if (obj.machine === machine) continue;
       // firstPingLate mutant: a new object is left out of pings for three periods.
-      if (this.behaviour.firstPingLate && this.now - px.heldSince < 3 * PING_PERIOD_MS) continue;
+      if (firstPingLate && this.now - px.heldSince < 3 * PING_PERIOD_MS) continue;
       add(obj.machine, perProcess ? px.holder : '', obj.oid);
     }
-    for (const [oid, holder] of this.leaked.get(machine) ?? []) add(this.object(oid).machine, perProcess ? holder : '', oid);
+    const leaked = this.leaked.get(machine);
+    if (leaked) for (const [oid, holder] of leaked) add(this.object(oid).machine, perProcess ? holder : '', oid);
     return want;
+  }
+
+  /** `${from}>${to}>` for machine-wide sets, built once per link: ticks ask for every proxy. */
+  private readonly setKeys = new Map<MachineId, Map<MachineId, string>>();
+  private setKey(from: MachineId, to: MachineId, owner: string): string {
+    if (owner !== '') return `${from}>${to}>${owner}`;
+    let byTo = this.setKeys.get(from);
+    if (!byTo) this.setKeys.set(from, (byTo = new Map()));
+    let key = byTo.get(to);
+    if (key === undefined) byTo.set(to, (key = `${from}>${to}>`));
+    return key;
   }
 
   private tick(machine: MachineId): void {
     // Local references need no pings: the resolver notices holders gone at its own tick.
+    let held: Set<ObjectId> | undefined;
     for (const obj of this.objects.values()) {
       if (obj.machine !== machine || obj.pinged || !obj.alive || obj.refs === 0) continue;
-      let held = false;
-      for (const px of this.proxies.values()) if (px.oid === obj.oid) held = true;
-      if (!held) this.reclaim(obj, 'rundown');
+      if (!held) {
+        held = new Set();
+        for (const px of this.proxies.values()) held.add(px.oid);
+      }
+      if (!held.has(obj.oid)) this.reclaim(obj, 'rundown');
     }
     const want = this.desired(machine);
     for (const [key, entry] of want) {
@@ -559,12 +579,12 @@ export class ReferenceWorld {
     }
     for (const [key, set] of this.clientSets) {
       if (set.from !== machine) continue;
-      this.pingSet(set, want.get(key)?.oids ?? new Set());
+      this.pingSet(set, want.get(key)?.oids ?? NO_OIDS);
       if (set.setId === null && set.acked.size === 0 && !want.has(key)) this.clientSets.delete(key);
     }
   }
 
-  private pingSet(set: ClientSet, want: Set<ObjectId>): void {
+  private pingSet(set: ClientSet, want: ReadonlySet<ObjectId>): void {
     const b = this.behaviour;
     if (set.setId === null) {
       if (want.size === 0) return;
@@ -577,8 +597,10 @@ export class ReferenceWorld {
       }
       return;
     }
-    let adds = [...want].filter((o) => !set.acked.has(o));
-    const dels = b.neverDelFromSet ? [] : [...set.acked].filter((o) => !want.has(o));
+    let adds: ObjectId[] = [];
+    for (const o of want) if (!set.acked.has(o)) adds.push(o);
+    const dels: ObjectId[] = [];
+    if (!b.neverDelFromSet) for (const o of set.acked) if (!want.has(o)) dels.push(o);
     if (adds.length === 0 && dels.length === 0) {
       if (set.acked.size === 0 && !b.emptySetsKept) {
         set.setId = null;

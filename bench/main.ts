@@ -1,0 +1,357 @@
+/**
+ * The kit's benchmark (`npm run bench`; not part of CI): throughput on the reference adapter
+ * against the bare simulation, detection power on every known-bad NT4 release and every
+ * mutant, and oracle cost against trace length. Prints a table, writes bench/results.json.
+ *
+ * Times are CPU time of this process (user + system) unless marked wall: the machine is
+ * shared, and CPU time is what the kit costs.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import fc from 'fast-check';
+import { NT4_RELEASES, ReferenceWorld, SimulatedAdapter, type Behaviour } from '../adapters/reference';
+import { MUTANTS } from '../adapters/reference/mutants';
+import { runArb, type GeneratorOptions } from '../generators';
+import { judge } from '../oracles';
+import { KIT_ROOT, executeRun, type RunRecord } from '../runner';
+import { hunt, shrinkHunted } from '../runner/hunt';
+import { SETTLE_MS, type Profile, type RuleId, type Trace } from '../spec';
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function machine() {
+  let cpu = 'unknown';
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu;
+  } catch {
+    /* not Linux */
+  }
+  return { nproc: availableParallelism(), cpu, node: process.version, load: readLoad() };
+}
+
+function readLoad(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+// --- throughput ---------------------------------------------------------------------------
+
+interface Throughput {
+  maxActions: number;
+  runs: number;
+  actions: number;
+  events: number;
+  kitCpuMs: number;
+  kitWallMs: number;
+  actionsPerSec: number;
+  runsPerSec: number;
+  bareCpuMs: number;
+  bareActionsPerSec: number;
+  /** Full kit step (generate, apply, record, judge) over the bare model step. */
+  overhead: number;
+  /** Of the kit's CPU time: share of judging (re-measured on the recorded traces). */
+  judgeShare: number;
+}
+
+async function throughput(maxActions: number, runs: number): Promise<Throughput> {
+  const adapter = new SimulatedAdapter('reference');
+  const generator: GeneratorOptions = { maxActions };
+  const records: RunRecord[] = [];
+  let actions = 0;
+  let events = 0;
+  const property = fc.asyncProperty(runArb(adapter.capabilities, generator), async (input) => {
+    const record = await executeRun(adapter, input);
+    judge(record.trace, 'strict');
+    actions += record.actions.length;
+    events += record.trace.events.length;
+    records.push(record);
+  });
+  // Warm the JIT on other runs first: a campaign of thousands of runs pays warm-up once.
+  await fc.assert(property, { seed: 2, numRuns: Math.ceil(runs / 5) });
+  records.length = 0;
+  actions = 0;
+  events = 0;
+  const w0 = performance.now();
+  const c0 = cpuMs();
+  await fc.assert(property, { seed: 1, numRuns: runs });
+  const kitCpuMs = cpuMs() - c0;
+  const kitWallMs = performance.now() - w0;
+
+  // The bare model: the same simulation replaying the same actions, settle included.
+  const world = new ReferenceWorld();
+  const replay = (r: RunRecord) => {
+    world.reset(r.trace.seed, r.trace.world);
+    for (const a of r.actions) {
+      if (a.kind === 'advance') world.advance(a.ms);
+      else world.apply(a);
+    }
+    world.advance(SETTLE_MS);
+  };
+  for (const r of records.slice(0, 20)) replay(r); // warm-up
+  const b0 = cpuMs();
+  for (const r of records) replay(r);
+  const bareCpuMs = cpuMs() - b0;
+
+  const j0 = cpuMs();
+  for (const r of records) judge(r.trace, 'strict');
+  const judgeCpuMs = cpuMs() - j0;
+
+  return {
+    maxActions,
+    runs,
+    actions,
+    events,
+    kitCpuMs,
+    kitWallMs,
+    actionsPerSec: (actions / kitCpuMs) * 1000,
+    runsPerSec: (runs / kitCpuMs) * 1000,
+    bareCpuMs,
+    bareActionsPerSec: (actions / bareCpuMs) * 1000,
+    overhead: kitCpuMs / bareCpuMs,
+    judgeShare: judgeCpuMs / kitCpuMs,
+  };
+}
+
+// --- detection power ----------------------------------------------------------------------
+
+interface Subject {
+  name: string;
+  kind: 'release' | 'mutant';
+  behaviour: Behaviour;
+  profile: Profile;
+  /** The rule this row is about; the hunt stops when it fails (mutants: any rule). */
+  rule: RuleId;
+  huntRules?: RuleId[];
+  minimal: number;
+}
+
+function subjects(): Subject[] {
+  const rel = (n: string) => NT4_RELEASES.find((r) => r.name === n)!.behaviour;
+  const out: Subject[] = [];
+  for (const name of ['nt4-sp3', 'nt4-sp5']) {
+    out.push({ name, kind: 'release', behaviour: rel(name), profile: 'strict', rule: 'PING-TERMINATION', huntRules: ['PING-TERMINATION'], minimal: 3 });
+    out.push({ name, kind: 'release', behaviour: rel(name), profile: 'strict', rule: 'NO-EARLY-RUNDOWN', huntRules: ['NO-EARLY-RUNDOWN'], minimal: 2 });
+  }
+  out.push({
+    name: 'nt4-sp3 (Q184278 alone)',
+    kind: 'release',
+    behaviour: { ...rel('nt4-sp3'), q224837: false },
+    profile: 'strict',
+    rule: 'NO-EARLY-RUNDOWN',
+    huntRules: ['NO-EARLY-RUNDOWN'],
+    minimal: 2,
+  });
+  for (const name of ['nt4-sp3', 'nt4-sp5', 'nt4-sp6']) {
+    out.push({ name, kind: 'release', behaviour: rel(name), profile: 'strict', rule: 'CALLBACK-MARSHALLING', huntRules: ['CALLBACK-MARSHALLING'], minimal: 3 });
+  }
+  for (const m of MUTANTS) out.push({ name: m.name, kind: 'mutant', behaviour: m.behaviour, profile: 'strict', rule: m.killedBy, minimal: m.minimal });
+  return out;
+}
+
+interface Detection {
+  subject: string;
+  kind: Subject['kind'];
+  rule: RuleId;
+  seeds: number;
+  detected: number;
+  runsMedian: number;
+  runsWorst: number;
+  /** Median CPU / wall ms from the first run to the failing one. */
+  detectCpuMsMedian: number;
+  detectWallMsMedian: number;
+  minimal: number;
+  shrunkMedian: number;
+  shrunkWorst: number;
+  shrinkMsMedian: number;
+  shrinkMsWorst: number;
+  killedBy: string[];
+}
+
+const median = (xs: number[]) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+
+async function detect(s: Subject, seeds: number, maxRuns: number, generator: GeneratorOptions): Promise<Detection> {
+  const runs: number[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  const shrunk: number[] = [];
+  const shrinkMs: number[] = [];
+  const killedBy = new Set<string>();
+  let detected = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const adapter = new SimulatedAdapter(s.name, s.behaviour);
+    const h = await hunt(adapter, { seed, maxRuns, generator, profile: s.profile, rules: s.huntRules });
+    runs.push(h.failed.length ? h.runs : Infinity);
+    if (!h.failed.length) continue;
+    detected += 1;
+    cpu.push(h.cpuMs);
+    wall.push(h.wallMs);
+    for (const r of h.failed) killedBy.add(r);
+    const rule = h.failed.includes(s.rule) ? s.rule : h.failed[0];
+    const t = await shrinkHunted(adapter, { seed, runs: h.runs, rule, generator, profile: s.profile });
+    if (t?.counterexample) {
+      shrunk.push(t.counterexample.actions.length);
+      shrinkMs.push(t.counterexample.shrinkMs);
+    }
+  }
+  return {
+    subject: s.name,
+    kind: s.kind,
+    rule: s.rule,
+    seeds,
+    detected,
+    runsMedian: median(runs),
+    runsWorst: Math.max(...runs),
+    detectCpuMsMedian: median(cpu),
+    detectWallMsMedian: median(wall),
+    minimal: s.minimal,
+    shrunkMedian: median(shrunk),
+    shrunkWorst: Math.max(...shrunk),
+    shrinkMsMedian: median(shrinkMs),
+    shrinkMsWorst: Math.max(...shrinkMs),
+    killedBy: [...killedBy].sort(),
+  };
+}
+
+// --- oracle cost ----------------------------------------------------------------------------
+
+interface OracleCost {
+  events: number;
+  repeats: number;
+  usPerEvent: number;
+}
+
+/** A long trace from one generated run of many actions and processes. */
+async function longTrace(minEvents: number): Promise<Trace> {
+  const adapter = new SimulatedAdapter('reference');
+  const actions = Math.ceil(minEvents / 1.5);
+  const arb = runArb(adapter.capabilities, { maxActions: actions, maxProcesses: Math.max(3, Math.floor(actions / 8)) });
+  for (let seed = 1; ; seed++) {
+    const [input] = fc.sample(arb, { seed, numRuns: 1 });
+    const record = await executeRun(adapter, input);
+    if (record.trace.events.length >= minEvents) return record.trace;
+  }
+}
+
+function oracleCost(trace: Trace, n: number): OracleCost {
+  const prefix: Trace = { ...trace, events: trace.events.slice(0, n) };
+  judge(prefix, 'strict');
+  let repeats = 0;
+  const c0 = cpuMs();
+  // At least 300 ms of CPU per size, so timer resolution does not matter.
+  while (cpuMs() - c0 < 300 || repeats < 3) {
+    judge(prefix, 'strict');
+    repeats += 1;
+  }
+  return { events: n, repeats, usPerEvent: ((cpuMs() - c0) * 1000) / (repeats * n) };
+}
+
+// --- report ---------------------------------------------------------------------------------
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string' },
+      'max-runs': { type: 'string' },
+      only: { type: 'string' },
+      'skip-detection': { type: 'boolean' },
+      out: { type: 'string' },
+    },
+  });
+  const seeds = Number(values.seeds ?? 10);
+  const maxRuns = Number(values['max-runs'] ?? 3000);
+  const generator: GeneratorOptions = { maxActions: 20 };
+  const m = machine();
+  console.log(`dcomkit bench on ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.load}\n`);
+
+  console.log('Throughput on the reference adapter (CPU time; kit = generate + apply + record + judge):');
+  const tp: Throughput[] = [];
+  for (const [maxActions, runs] of [
+    [20, 3000],
+    [200, 400],
+  ] as const) {
+    tp.push(await throughput(maxActions, runs));
+  }
+  console.log(
+    table([
+      ['run length (max actions)', 'runs', 'actions', 'actions/s', 'runs/s', 'bare model actions/s', 'overhead (kit/bare)', 'judge share'],
+      ...tp.map((t) => [
+        `${t.maxActions} (mean ${fmt(t.actions / t.runs, 1)})`,
+        String(t.runs),
+        String(t.actions),
+        fmt(t.actionsPerSec),
+        fmt(t.runsPerSec),
+        fmt(t.bareActionsPerSec),
+        `${fmt(t.overhead, 1)}x`,
+        `${fmt(t.judgeShare * 100)}%`,
+      ]),
+    ]),
+  );
+
+  const detections: Detection[] = [];
+  if (!values['skip-detection']) {
+    console.log(`\nDetection (${seeds} campaign seeds, at most ${maxRuns} runs each, runs of at most ${generator.maxActions} actions):`);
+    const only = values.only?.split(',');
+    for (const s of subjects()) {
+      if (only && !only.includes(s.name)) continue;
+      const d = await detect(s, seeds, maxRuns, generator);
+      detections.push(d);
+      process.stderr.write(`  ${d.subject} ${d.rule}: median ${d.runsMedian} runs\n`);
+    }
+    console.log(
+      table([
+        ['subject', 'rule', 'detected', 'runs to 1st failure (median / worst)', 'time to detect (median, cpu / wall)', 'shrunk (median / worst) vs minimal', 'shrink time (median / worst)'],
+        ...detections.map((d) => [
+          d.kind === 'mutant' ? `mutant ${d.subject}` : d.subject,
+          d.kind === 'mutant' && d.killedBy.length && !d.killedBy.includes(d.rule) ? `${d.killedBy.join(', ')} (expected ${d.rule})` : d.rule,
+          `${d.detected}/${d.seeds}`,
+          `${fmt(d.runsMedian)} / ${fmt(d.runsWorst)}`,
+          `${fmt(d.detectCpuMsMedian / 1000, 2)}s / ${fmt(d.detectWallMsMedian / 1000, 2)}s`,
+          `${fmt(d.shrunkMedian)} / ${fmt(d.shrunkWorst)} vs ${d.minimal}`,
+          `${fmt(d.shrinkMsMedian / 1000, 2)}s / ${fmt(d.shrinkMsWorst / 1000, 2)}s`,
+        ]),
+      ]),
+    );
+  }
+
+  console.log('\nOracle cost against trace length (judge, all rules, strict):');
+  const trace = await longTrace(10_000);
+  const costs = [100, 1000, 10_000].map((n) => oracleCost(trace, n));
+  console.log(
+    table([
+      ['events', 'µs per event', 'ratio to 10^2', 'n log n allows'],
+      ...costs.map((c) => [String(c.events), fmt(c.usPerEvent, 2), fmt(c.usPerEvent / costs[0].usPerEvent, 2), fmt(Math.log(c.events) / Math.log(costs[0].events), 2)]),
+    ]),
+  );
+
+  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, detections, oracleCost: costs };
+  const out = values.out ?? join(KIT_ROOT, 'bench', 'results.json');
+  writeFileSync(out, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  console.log(`\nwrote ${out}`);
+}
+
+void (main as () => Promise<void>)().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
+
+
