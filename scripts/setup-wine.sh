@@ -41,13 +41,24 @@ fi
 mkdir -p "$build"
 for prog in driver client server; do
   out="$build/$prog.exe"
-  if [ ! -f "$out" ] || [ -n "$(find "$src" -newer "$out" -type f 2>/dev/null | head -n 1)" ]; then
+  if [ ! -f "$out" ] || [ -n "$(find "$src" -newer "$out" -type f -name '*.[ch]' ! -name 'epoll-floor.c' 2>/dev/null | head -n 1)" ]; then
     say "building $prog.exe"
     libs=(-lole32 -loleaut32 -luuid -ladvapi32)
     x86_64-w64-mingw32-gcc -std=gnu11 -O2 -Wall -Wno-unused-function -o "$out.tmp" "$src/$prog.c" "${libs[@]}"
     mv "$out.tmp" "$out"
   fi
 done
+
+# Native helper that keeps the wineserver from spinning under faketime; optional (without a
+# C compiler for the host the adapter works, one core just stays busy while it runs).
+if command -v cc >/dev/null 2>&1; then
+  if [ ! -f "$build/epoll-floor.so" ] || [ "$src/epoll-floor.c" -nt "$build/epoll-floor.so" ]; then
+    say "building epoll-floor.so"
+    cc -O2 -shared -fPIC -o "$build/epoll-floor.so" "$src/epoll-floor.c" -ldl
+  fi
+else
+  say "no host C compiler (cc): the wineserver will spin on one core under faketime"
+fi
 
 # --- prefix, registration, smoke run (one Wine session at a time per prefix) -------------
 mkdir -p "$WINEPREFIX"

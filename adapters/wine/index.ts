@@ -105,3 +105,6 @@ export const wineAdapter: AdapterFactory = {
     return createWineAdapter(readOptions(options));
   },
 };
+
+/** For `dcomkit run --adapter dist/adapters/wine/index.js` (a module exporting `adapter`). */
+export const adapter = wineAdapter;

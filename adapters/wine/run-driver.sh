@@ -26,7 +26,13 @@ logdir="$WINEPREFIX/dcomkit-logs"
 if [ "${1:-}" = "--inner" ]; then
   # Runs under faketime. Everything started here shares faketime's clock.
   log="$2"
-  wineserver -p </dev/null >/dev/null 2>>"$log"
+  if [ -f "$build/epoll-floor.so" ]; then
+    # Keep the wineserver from spinning under faketime (see src/epoll-floor.c).
+    LD_PRELOAD="$build/epoll-floor.so${LD_PRELOAD:+:$LD_PRELOAD}" DCOMKIT_EPOLL_FLOOR_MS="$DCOMKIT_WINE_SCALE" \
+      wineserver -p </dev/null >/dev/null 2>>"$log"
+  else
+    wineserver -p </dev/null >/dev/null 2>>"$log"
+  fi
   "$wine64" wineboot </dev/null >>"$log" 2>&1
   "$wine64" "$build/driver.exe" 0<&0 2>>"$log" &
   driver=$!
