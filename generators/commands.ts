@@ -60,7 +60,7 @@ export const ACTION_WEIGHTS: Record<ActionKind, number> = {
   initSecurity: 1,
   invokeCallback: 2,
   releaseCallback: 1,
-  disconnect: 1,
+  disconnect: 2,
   serverCrash: 1,
   faultNextRelease: 1,
   setAccess: 1,

@@ -16,7 +16,7 @@ many runs. A mutant no rule fails within --runs runs SURVIVES: a gap in the gene
 the oracles.
 
 Options:
-  --runs N              most runs per mutant (default 2000)
+  --runs N              most runs per mutant (default 5000)
   --seed S              campaign seed (default 1)
   --max-actions N       most actions in one run (default 20)
   --only NAME,...       only these mutants
@@ -73,7 +73,7 @@ export async function mutateCommand(args: string[]): Promise<number> {
     console.log(MUTATE_HELP);
     return EXIT.ok;
   }
-  const maxRuns = positiveInt(values.runs, '--runs', 2000);
+  const maxRuns = positiveInt(values.runs, '--runs', 5000);
   const seed = seedValue(values.seed) ?? 1;
   const generator = { maxActions: positiveInt(values['max-actions'], '--max-actions', 20) };
   const mutants = select(values.only);

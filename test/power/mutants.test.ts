@@ -38,12 +38,12 @@ describe('mutant catalogue', () => {
 
 describe('mutation smoke run', () => {
   // Six mutants, one per kind of fault, each killed by the rule the catalogue names within
-  // 150 runs of a fixed campaign seed; the shrunk counterexample is within one action of minimal.
+  // 500 runs of a fixed campaign seed; the shrunk counterexample is within one action of minimal.
   const SMOKE = ['never-del-from-set', 'two-missed-pings', 'release-leaks-ref', 'callback-check-skipped', 'disconnected-calls-succeed', 'exit-lingers'];
 
   test.each(SMOKE.map((n) => [n]))('%s is killed by its rule', async (name) => {
     const m = findMutant(name)!;
-    const result = await runCampaign(new SimulatedAdapter(name, m.behaviour), { runs: 150, seed: 7 });
+    const result = await runCampaign(new SimulatedAdapter(name, m.behaviour), { runs: 500, seed: 7 });
     const t = result.rules.find((r) => r.rule.id === m.killedBy)!;
     expect(t.verdict).toBe('FAILED');
     expect(t.counterexample!.actions.length).toBeLessThanOrEqual(m.minimal + 1);
