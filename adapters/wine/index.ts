@@ -22,7 +22,10 @@ export const WINE_SETUP_SCRIPT = join(KIT_ROOT, 'scripts', 'setup-wine.sh');
 export const DEFAULT_WINE_SCALE = 60;
 
 export interface WineAdapterOptions {
-  /** faketime speed-up the Wine session runs at; also the clock scale the adapter declares. */
+  /**
+   * faketime speed-up the Wine session runs at; also the clock scale the adapter declares.
+   * Default: $DCOMKIT_WINE_SCALE, else DEFAULT_WINE_SCALE.
+   */
   scale?: number;
   /** The Wine prefix; default <repo>/.wine-prefix. */
   prefix?: string;
@@ -68,7 +71,7 @@ export class WineNotSetUpError extends Error {
 export async function createWineAdapter(options: WineAdapterOptions = {}): Promise<Adapter> {
   const problem = wineSetupProblem(options);
   if (problem) throw new WineNotSetUpError(problem);
-  const scale = options.scale ?? DEFAULT_WINE_SCALE;
+  const scale = options.scale ?? (Number(process.env.DCOMKIT_WINE_SCALE) || DEFAULT_WINE_SCALE);
   if (!(scale >= 1)) throw new Error(`wine adapter: scale must be at least 1, got ${scale}`);
   const env: NodeJS.ProcessEnv = {
     ...process.env,

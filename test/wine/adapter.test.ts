@@ -23,7 +23,7 @@ let adapter: Adapter;
 
 beforeAll(async () => {
   ensureWine();
-  adapter = await createWineAdapter();
+  adapter = await createWineAdapter({ scale: 60 });
 }, 900_000);
 
 afterAll(async () => {
