@@ -90,6 +90,12 @@ export interface StepInfo {
   result?: CompletedEvent | HungEvent;
 }
 
+interface LiveCount {
+  count: number;
+  lastDropAt: number;
+  lastDropStep: number;
+}
+
 function unreachable(x: never): never {
   throw new Error(`unhandled trace event ${JSON.stringify(x)}`);
 }
@@ -114,8 +120,12 @@ export class RunState {
   readonly pingSets = new Map<string, ClientPingSet>();
   /** The action event of each step. */
   readonly actionEvents: ActionEvent[] = [];
-  /** Live handles and the last drop, per holder machine and object, and per link. */
-  private readonly live = new Map<string, { count: number; lastDropAt: number; lastDropStep: number }>();
+  /**
+   * Live handles and the last drop, per holder machine and object (`oid`) and per holder
+   * machine and exporter (`>server`). Nested maps: PING-TERMINATION asks for every OID of
+   * every ping, and building a string key per question was a third of judging a long trace.
+   */
+  private readonly live = new Map<MachineId, Map<string, LiveCount>>();
   /** Handles dropped by the event just observed. */
   dropped: HandleInfo[] = [];
   /** The server will fault the RemRelease(s) of the next releasing action. */
@@ -168,14 +178,16 @@ export class RunState {
    * by that machine); undefined while it still holds one or never held any.
    */
   unreferencedSince(machine: MachineId, target: { oid: ObjectId } | { to: MachineId }): { at: number; step: number } | undefined {
-    const entry = this.live.get('oid' in target ? `${machine}#${target.oid}` : `${machine}>${target.to}`);
+    const entry = this.live.get(machine)?.get('oid' in target ? target.oid : `>${target.to}`);
     if (!entry || entry.count > 0) return undefined;
     return { at: entry.lastDropAt, step: entry.lastDropStep };
   }
 
-  private count(key: string, delta: number, step: number): void {
-    let entry = this.live.get(key);
-    if (!entry) this.live.set(key, (entry = { count: 0, lastDropAt: 0, lastDropStep: -1 }));
+  private count(machine: MachineId, key: string, delta: number, step: number): void {
+    let byKey = this.live.get(machine);
+    if (!byKey) this.live.set(machine, (byKey = new Map()));
+    let entry = byKey.get(key);
+    if (!entry) byKey.set(key, (entry = { count: 0, lastDropAt: 0, lastDropStep: -1 }));
     entry.count += delta;
     if (delta < 0) {
       entry.lastDropAt = this.now;
@@ -323,8 +335,8 @@ export class RunState {
       this.releaseFault = 'hit';
     }
     this.dropped.push(h);
-    this.count(`${h.machine}#${h.oid}`, -1, this.currentStep);
-    this.count(`${h.machine}>${h.exporter}`, -1, this.currentStep);
+    this.count(h.machine, h.oid, -1, this.currentStep);
+    this.count(h.machine, `>${h.exporter}`, -1, this.currentStep);
   }
 
   /** A successful activation, QueryInterface or callback creates a handle. */
@@ -374,8 +386,8 @@ export class RunState {
       this.objects.set(oid, obj);
     }
     obj.handles.push(h);
-    this.count(`${machine}#${oid}`, 1, step);
-    this.count(`${machine}>${exporter}`, 1, step);
+    this.count(machine, oid, 1, step);
+    this.count(machine, `>${exporter}`, 1, step);
   }
 
   private onPing(e: PingEvent): void {
