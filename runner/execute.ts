@@ -1,4 +1,5 @@
 /** Carries out one run against an adapter: reset, the actions, then the settle period. */
+import fc from 'fast-check';
 import { SETTLE_MS, type Action, type Adapter, type Trace, type World } from '../spec';
 import { newModel, type RunInput } from '../generators';
 import { TraceRecorder } from './recorder';
@@ -18,14 +19,10 @@ async function settle(recorder: TraceRecorder, settleMs: number): Promise<RunRec
 export async function executeRun(adapter: Adapter, input: RunInput, settleMs = SETTLE_MS): Promise<RunRecord> {
   const recorder = new TraceRecorder(adapter, input.seed, input.world);
   await recorder.reset();
-  // What fc.asyncModelRun does (check each command against the model, run those that
-  // apply, in order), without its chain of a promise or two per command: most commands of a
-  // run are skipped, and the chain cost more than the simulation itself. The commands are
-  // fast-check's wrappers, which record that they ran, so shrinking sees the same runs.
-  const model = newModel(input.omitted);
-  for (const command of input.commands) {
-    if (command.check(model)) await command.run(model, recorder);
-  }
+  // fast-check's own model runner: it checks each command against the model, runs those that
+  // apply and records which ran, which is what its shrinker works from. (A hand-written loop
+  // was measured against it in one process: no difference in actions per second.)
+  await fc.asyncModelRun(() => ({ model: newModel(input.omitted), real: recorder }), input.commands);
   return settle(recorder, settleMs);
 }
 
