@@ -27,6 +27,7 @@ Options:
   --runs N                generated runs per profile (default 500)
   --seed S                campaign seed (default: from the clock; recorded in the certificate)
   --max-actions N         most actions in one run (default 20)
+  --shrink-time S         most seconds spent shrinking each failed rule (default: no limit)
   --corpus DIR            regression corpus: replay its counterexamples first (their verdicts
                           count), and add the new ones to it
   --shard i/n             execute only shard i of n of the runs; 'dcomkit merge' combines the
@@ -109,6 +110,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
       runs: { type: 'string' },
       seed: { type: 'string' },
       'max-actions': { type: 'string' },
+      'shrink-time': { type: 'string' },
       out: { type: 'string' },
       corpus: { type: 'string' },
       shard: { type: 'string' },
@@ -149,6 +151,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
           generator,
           corpus,
           shard,
+          shrinkTimeMs: values['shrink-time'] === undefined ? undefined : positiveInt(values['shrink-time'], '--shrink-time', 0) * 1000,
           onProgress: (p) => progress.update(`${profile}: run ${p.done}/${p.total}${p.failedRules ? `, ${p.failedRules} rule${p.failedRules === 1 ? '' : 's'} failing` : ''}`),
         }),
       );
