@@ -83,6 +83,8 @@ if (require.main === module) {
     .catch(fatal)
     .then((code) => {
       killAll();
-      process.exitCode = code;
+      // Exit now rather than when the event loop drains: an adapter may leave a socket or a
+      // timer behind, and the kit must not outlive its work.
+      process.exit(code);
     });
 }

@@ -28,6 +28,7 @@ export function guardAdapter(adapter: Adapter, limitMs = DEFAULT_STEP_LIMIT_MS):
     reset: (seed: number, world: World): Promise<AdapterEvent[]> => within(`reset (seed ${seed})`, adapter.reset(seed, world)),
     apply: (action: Action): Promise<AdapterEvent[]> => within(`apply ${action.kind}`, adapter.apply(action)),
     advance: (ms: number): Promise<AdapterEvent[]> => within(`advance ${ms} ms`, adapter.advance(ms)),
-    close: () => adapter.close(),
+    // A close that never finishes must not keep the kit alive either.
+    close: () => within('close', adapter.close()).catch(() => undefined),
   };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatCampaign } from '../../report';
-import { KIT_VERSION, runCampaign, type CampaignResult } from '../../runner';
+import { guardAdapter, KIT_VERSION, runCampaign, type CampaignResult } from '../../runner';
 import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../runner/corpus';
 import { parseShard, type Shard } from '../../runner/shard';
 import { ADAPTER_HELP, adapterSpec, openAdapter, type AdapterSpec } from '../adapter';
@@ -96,7 +96,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const corpus = corpusValue(values.corpus);
   const shard = shardValue(values.shard);
   const spec = adapterSpec(values);
-  const adapter = await openAdapter(spec, values);
+  const adapter = guardAdapter(await openAdapter(spec, values));
   const progress = new Progress(process.stderr);
   let result: CampaignResult;
   try {

@@ -12,6 +12,7 @@ import { runCampaign, type CampaignResult } from '../../runner';
 import type { CorpusCase } from '../../runner/corpus';
 import { defaultWorld, type Action, type Adapter, type RuleId, type World } from '../../spec';
 import { ensureWine } from './setup';
+import { exclusively, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 
 const RUNS = 20;
 const SEED = Number(process.env.DCOMKIT_WINE_CAMPAIGN_SEED ?? 20261121);
@@ -79,10 +80,14 @@ let wallMs = 0;
 
 beforeAll(async () => {
   ensureWine();
-  adapter = await createWineAdapter({ scale: SCALE });
-  const t0 = performance.now();
-  result = await runCampaign(adapter, { runs: RUNS, seed: SEED, shrink: false, corpus: CORPUS });
-  wallMs = performance.now() - t0;
+  await exclusively(REAL_TARGET_CAMPAIGN, async () => {
+    adapter = await createWineAdapter({ scale: SCALE });
+    const t0 = performance.now();
+    result = await runCampaign(adapter, { runs: RUNS, seed: SEED, shrink: false, corpus: CORPUS });
+    wallMs = performance.now() - t0;
+    await adapter.close();
+    adapter = undefined;
+  });
   const lines = result.rules.map(
     (r) => `${r.rule.id.padEnd(22)} ${r.verdict.padEnd(14)} runs=${r.runs} failures=${r.failures} ${r.reason ?? ''}`,
   );
@@ -94,7 +99,7 @@ beforeAll(async () => {
       ...result.rules.filter((r) => r.counterexample).map((r) => `${r.rule.id}: ${r.counterexample!.violations[0]?.message}`),
     ].join('\n'),
   );
-}, 900_000);
+}, 1_500_000);
 
 afterAll(async () => {
   await adapter?.close();
