@@ -11,7 +11,7 @@ import { createWineAdapter } from '../../adapters/wine';
 import { runCampaign, type CampaignResult } from '../../runner';
 import type { CorpusCase } from '../../runner/corpus';
 import { defaultWorld, type Action, type Adapter, type RuleId, type World } from '../../spec';
-import { ensureWine } from './setup';
+import { ensureWine, warmUp } from './setup';
 import { exclusively, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 
 const RUNS = 20;
@@ -82,6 +82,7 @@ beforeAll(async () => {
   ensureWine();
   await exclusively(REAL_TARGET_CAMPAIGN, async () => {
     adapter = await createWineAdapter({ scale: SCALE });
+    await warmUp(adapter);
     const t0 = performance.now();
     result = await runCampaign(adapter, { runs: RUNS, seed: SEED, shrink: false, corpus: CORPUS });
     wallMs = performance.now() - t0;
