@@ -9,7 +9,7 @@ import { ADAPTER_HELP, adapterSpec, openAdapter } from '../adapter';
 import { parse, positiveInt, profileValue, seedValue } from '../args';
 import { EXIT, UsageError } from '../errors';
 import { Progress } from '../progress';
-import { corpusValue, shardValue } from './run';
+import { CAMPAIGN_OPTIONS, corpusValue, shardValue } from './run';
 
 export const CERTIFY_HELP = `Usage: dcomkit certify [options] --out DIR
 
@@ -102,20 +102,7 @@ export function verdictTable(cert: Certificate): string[] {
 export async function certifyCommand(args: string[]): Promise<number> {
   const { values } = parse(
     args,
-    {
-      adapter: { type: 'string' },
-      'adapter-cmd': { type: 'string' },
-      'step-timeout': { type: 'string' },
-      profile: { type: 'string' },
-      runs: { type: 'string' },
-      seed: { type: 'string' },
-      'max-actions': { type: 'string' },
-      'shrink-time': { type: 'string' },
-      out: { type: 'string' },
-      corpus: { type: 'string' },
-      shard: { type: 'string' },
-      reporter: { type: 'string' },
-    } as const,
+    { ...CAMPAIGN_OPTIONS, reporter: { type: 'string' } } as const,
     'certify',
   );
   if (values.help) {

@@ -35,7 +35,8 @@ ${ADAPTER_HELP}
 
 Exit codes: 0 no rule FAILED, 1 some rule FAILED, 2 usage or adapter error.`;
 
-export const RUN_OPTIONS = {
+/** The flags every campaign command (run, certify) takes. */
+export const CAMPAIGN_OPTIONS = {
   adapter: { type: 'string' },
   'adapter-cmd': { type: 'string' },
   'step-timeout': { type: 'string' },
@@ -43,12 +44,16 @@ export const RUN_OPTIONS = {
   runs: { type: 'string' },
   seed: { type: 'string' },
   'max-actions': { type: 'string' },
-  out: { type: 'string' },
-  json: { type: 'string' },
-  'no-shrink': { type: 'boolean' },
   'shrink-time': { type: 'string' },
+  out: { type: 'string' },
   corpus: { type: 'string' },
   shard: { type: 'string' },
+} as const;
+
+export const RUN_OPTIONS = {
+  ...CAMPAIGN_OPTIONS,
+  json: { type: 'string' },
+  'no-shrink': { type: 'boolean' },
 } as const;
 
 /** --corpus DIR as cases, with a malformed corpus reported as a usage error. */
