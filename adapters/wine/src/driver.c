@@ -29,6 +29,10 @@
 #define CALL_TIMEOUT_MS 120000.0   /* spec/constants.ts CALL_TIMEOUT_MS */
 #define EXIT_WAIT_MS 30000.0       /* how long exit/abandon/crash wait to see the process gone */
 #define BARRIER_MS 10000.0         /* how long a sync with a child may take */
+/* faketime speeds the clock up, not the CPU: at x60 the 120 s call timeout is 2 real seconds,
+ * which a loaded machine can spend on an ordinary activation. So no wait gives up before this
+ * much real time has passed too; a call still counts as hung from start + CALL_TIMEOUT_MS. */
+#define REAL_FLOOR_MS 10000.0
 
 static double g_scale = 60.0;
 static double g_infra_ms;          /* generous timeout for starting processes: 60 real seconds */
@@ -414,6 +418,13 @@ static BOOL pump(double until, BOOL (*done)(void *), void *ctx)
   }
 }
 
+/* The deadline for a wait of virtual_ms that starts now, never sooner than REAL_FLOOR_MS real. */
+static double deadline(double virtual_ms)
+{
+  double floor = REAL_FLOOR_MS * g_scale;
+  return clock_ms() + (virtual_ms > floor ? virtual_ms : floor);
+}
+
 static BOOL result_ready(void *ctx) { return result_slot(*(long *)ctx)->got; }
 static BOOL server_ready(void *ctx) { return g_server.ready || g_server.gone; }
 static BOOL client_ready(void *ctx) { Client *c = ctx; return c->ready || !c->pipe_open || c->exited; }
@@ -459,7 +470,7 @@ static void barrier(void)
   if (g_server.in && !g_server.gone) send_line(g_server.in, "sync %ld", ctx.n);
   for (i = 0; i < g_nclients; i++)
     if (g_clients[i].pipe_open && !g_clients[i].exited) send_line(g_clients[i].in, "sync %ld", ctx.n);
-  pump(clock_ms() + BARRIER_MS, all_synced, &ctx);
+  pump(deadline(BARRIER_MS), all_synced, &ctx);
 }
 
 /* ---- processes --------------------------------------------------------------------------- */
@@ -698,7 +709,7 @@ static Result *call_child(HANDLE h, double timeout_ms, const char *verb, const c
   memset(r, 0, sizeof *r);
   r->n = n;
   if (!send_line(h, "%s %ld %s", verb, n, rest ? rest : "")) return NULL;
-  pump(clock_ms() + timeout_ms, result_ready, &n);
+  pump(deadline(timeout_ms), result_ready, &n);
   return r->got ? r : NULL;
 }
 
@@ -789,7 +800,7 @@ static const char *apply_start(const JNode *a)
 /* Waits for a process that was told to end; processExit comes from its waiter thread. */
 static void await_exit(Client *cl)
 {
-  pump(clock_ms() + EXIT_WAIT_MS, client_exited, cl);
+  pump(deadline(EXIT_WAIT_MS), client_exited, cl);
 }
 
 static const char *apply_action(const JNode *a, char *err, size_t errcap)
