@@ -95,11 +95,14 @@ function words(s: string): number[] {
 
 /** The u16 array of a DUALSTRINGARRAY, and the offset of its security part. */
 export function dsaWords(d: DualStringArray): { entries: number[]; securityOffset: number } {
+  // Each part ends with an extra zero, and an empty part is two zeros (MS-DCOM 2.2.19.1).
   const entries: number[] = [];
   for (const b of d.bindings) entries.push(b.tower, ...words(b.address), 0);
+  if (!d.bindings.length) entries.push(0);
   entries.push(0);
   const securityOffset = entries.length;
   for (const s of d.security) entries.push(s.authnSvc, s.authzSvc, ...words(s.principal), 0);
+  if (!d.security.length) entries.push(0);
   entries.push(0);
   return { entries, securityOffset };
 }
@@ -520,7 +523,7 @@ export function decodeRefsRequest(stub: Buffer): RefsRequest {
   const n = r.u16();
   r.u32();
   const refs: InterfaceRef[] = [];
-  for (let i = 0; i < n; i++) refs.push({ ipid: r.guid(), publicRefs: r.i32(), privateRefs: r.i32() });
+  for (let i = 0; i < n; i++) refs.push({ ipid: r.guid(), publicRefs: r.u32(), privateRefs: r.u32() }); // unsigned long cPublicRefs (MS-DCOM 2.2.23)
   return { orpcThis, refs };
 }
 

@@ -168,8 +168,10 @@ describe('DUALSTRINGARRAY', () => {
     expect(decodeDsa(encodeDsa(empty)).dsa).toEqual(empty);
   });
 
-  test("MS-DCOM's smallest array (4 zero words, security at 2) is empty", () => {
+  test("MS-DCOM's smallest array (4 zero words, security at 2) is empty, and is what empty encodes to", () => {
     expect(decodeDsa(Buffer.from('04000200' + '0000000000000000', 'hex'))).toEqual({ dsa: { bindings: [], security: [] }, size: 12 });
+    expect(dsaWords({ bindings: [], security: [] })).toEqual({ entries: [0, 0, 0, 0], securityOffset: 2 });
+    expect(dsaWords({ bindings: [{ tower: 7, address: 'a' }], security: [] })).toEqual({ entries: [7, 0x61, 0, 0, 0, 0], securityOffset: 4 });
   });
 
   test("captured: the resolver bindings in the emulator's OBJREF", () => {
@@ -408,6 +410,9 @@ describe('IRemUnknown', () => {
     expect(decodeRefsRequest(encodeRefsRequest(q))).toEqual(q);
     const none = { orpcThis, refs: [] };
     expect(decodeRefsRequest(encodeRefsRequest(none))).toEqual(none);
+    // cPublicRefs and cPrivateRefs are unsigned longs: a huge count must not read as negative.
+    const huge = { orpcThis, refs: [{ ipid: IPID1, publicRefs: 0xffffffff, privateRefs: 0x80000000 }] };
+    expect(decodeRefsRequest(encodeRefsRequest(huge))).toEqual(huge);
   });
 
   test.each([
