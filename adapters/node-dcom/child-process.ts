@@ -26,6 +26,11 @@ export class ClientProcess {
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (m: FromChild) => this.receive(m));
+    // A child that dies between our check and our write makes that write fail (EPIPE); its
+    // 'exit' still settles every waiter, so the failure is only worth a line in its output.
+    child.on('error', (err) => {
+      this.stderr += `\n[dcomkit] ${err.message}`;
+    });
     child.stderr?.on('data', (b: Buffer) => {
       this.stderr = (this.stderr + b.toString()).slice(-2000);
     });
@@ -85,7 +90,10 @@ export class ClientProcess {
 
   private post(m: ToChild): boolean {
     if (this.exited || !this.child.connected) return false;
-    this.child.send(m);
+    // With a callback, a failed send is reported there instead of as an 'error' event.
+    this.child.send(m, (err) => {
+      if (err) this.stderr += `\n[dcomkit] could not send '${m.t}': ${err.message}`;
+    });
     return true;
   }
 

@@ -178,9 +178,17 @@ function aliveHandles(): string[] {
 }
 
 async function tryExit(): Promise<void> {
-  // A socket the program closed may still be finishing its FIN exchange: give it a moment.
+  // A socket the program closed may still be finishing its FIN exchange: give it a moment,
+  // but only when nothing else keeps the process alive. Otherwise (an abandoned program's
+  // ping timer) every check would cost the whole wait, once per timer the clock moves past.
   const deadline = performance.now() + 200;
-  while (aliveHandles().some((h) => h.startsWith('TCP')) && performance.now() < deadline) {
+  while (
+    programEnded &&
+    queued === 0 &&
+    clock.countTimers() === 0 &&
+    aliveHandles().some((h) => h.startsWith('TCP')) &&
+    performance.now() < deadline
+  ) {
     await new Promise((r) => setImmediate(r));
   }
   const timers = clock.countTimers();
