@@ -98,6 +98,12 @@ export interface CampaignResult {
   corpus?: { replayed: number; skipped: { id: string; reason: string }[] };
 }
 
+/**
+ * The failing run a rule's counterexample is shrunk from: a failure before a non-strict one,
+ * then the run with the fewest actions (the earliest among equals). Starting small matters on
+ * real targets, where every shrink attempt is a run that costs real time; a corpus case stands
+ * unless a random run is worse.
+ */
 interface FirstFailure {
   run: number;
   status: 'fail' | 'non-strict';
@@ -150,7 +156,8 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       if (outcome.status === 'non-strict') t.nonStrict += 1;
       const first = firstFailures.get(outcome.rule);
       const worse = outcome.status === 'fail' && first?.status !== 'fail';
-      if ((outcome.status === 'fail' || outcome.status === 'non-strict') && (!first || worse)) {
+      const shorter = outcome.status === first?.status && !first.corpus && record.actions.length < first.record.actions.length;
+      if ((outcome.status === 'fail' || outcome.status === 'non-strict') && (!first || worse || shorter)) {
         firstFailures.set(outcome.rule, { run: index, status: outcome.status, record, outcome, corpus: corpusCase });
       }
     }
@@ -199,13 +206,38 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   await fc.assert(observe, { seed, numRuns: total });
 
   let shrinkMs = 0;
-  for (const [ruleId, first] of firstFailures) {
+  // Every run a shrink makes is judged under every rule: one bug often fails several rules,
+  // and the shortest failing run seen for a rule while shrinking another may beat what its
+  // own (time-limited, on a real target) shrink reaches. Judging is cheap next to a run.
+  const harvested = new Map<RuleId, { record: RunRecord; outcome: RuleOutcome }>();
+  const harvest = (record: RunRecord, outcomes: readonly RuleOutcome[]) => {
+    for (const outcome of outcomes) {
+      const first = firstFailures.get(outcome.rule);
+      if (!first || first.corpus || outcome.status !== first.status) continue;
+      const best = harvested.get(outcome.rule);
+      if (!best || record.actions.length < best.record.actions.length) harvested.set(outcome.rule, { record, outcome });
+    }
+  };
+  const shrunk = new Map<RuleId, { cx: Awaited<ReturnType<typeof shrink>>; elapsed: number }>();
+  // In catalogue order: the headline rules first, so what they shrink to is met by the rest.
+  const byCatalogue = [...firstFailures].sort(([a], [b]) => RULES.findIndex((r) => r.id === a) - RULES.findIndex((r) => r.id === b));
+  for (const [ruleId, first] of byCatalogue) {
+    if (options.shrink === false || first.corpus) continue;
     const t0 = performance.now();
-    const cx = options.shrink === false || first.corpus ? undefined : await shrink(adapter, arb, profile, seed, ruleId, first, options.shrinkTimeMs);
-    const elapsed = performance.now() - t0;
+    const cx = await shrink(adapter, arb, profile, seed, ruleId, first, harvest, options.shrinkTimeMs);
+    shrunk.set(ruleId, { cx, elapsed: performance.now() - t0 });
+  }
+  for (const [ruleId, first] of firstFailures) {
+    const own = shrunk.get(ruleId);
+    const elapsed = own?.elapsed ?? 0;
     shrinkMs += elapsed;
+    const other = own && harvested.get(ruleId);
+    const cx =
+      other && (!own.cx || other.record.actions.length < own.cx.record.actions.length)
+        ? { ...other, path: '', shrunk: true, timedOut: own.cx?.timedOut ?? false }
+        : own?.cx;
     const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: first.corpus?.shrunk ?? false };
-    const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, path: best.path };
+    const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, length: first.record.actions.length, path: best.path };
     if (first.corpus) tallies.get(ruleId)!.corpusCase = first.corpus.id;
     tallies.get(ruleId)!.counterexample = {
       format: COUNTEREXAMPLE_FORMAT,
@@ -267,9 +299,9 @@ async function shrink(
   seed: number,
   rule: RuleId,
   first: FirstFailure,
+  seen: (record: RunRecord, outcomes: readonly RuleOutcome[]) => void,
   timeLimitMs?: number,
 ): Promise<{ record: RunRecord; outcome: RuleOutcome; path: string; shrunk: boolean; timedOut: boolean } | undefined> {
-  const only = new Set<RuleId>([rule]);
   let last: { record: RunRecord; outcome: RuleOutcome } | undefined;
   const property = fc.asyncProperty(arb, async (input: RunInput) => {
     let record: RunRecord;
@@ -278,7 +310,9 @@ async function shrink(
     } catch {
       return true;
     }
-    const outcome = judge(record.trace, profile, only)[0];
+    const outcomes = judge(record.trace, profile);
+    seen(record, outcomes);
+    const outcome = outcomes.find((o) => o.rule === rule)!;
     const failing = outcome.status === first.status;
     if (failing) last = { record, outcome };
     return !failing;

@@ -332,7 +332,7 @@ function mergeCampaigns(all: CertificateCampaign[]): { campaigns: CertificateCam
 
 /** Which of two counterexamples for a rule a merged certificate keeps: the one the unsharded campaign would have. */
 function better(a: CertifiedCounterexample, b: CertifiedCounterexample, order: Map<number, number>): CertifiedCounterexample {
-  const rank = (c: CertifiedCounterexample) => [c.verdict === 'FAILED' ? 0 : 1, c.corpusCase ? 0 : 1, c.corpusCase ? 0 : (order.get(c.origin.campaignSeed) ?? 0), c.corpusCase ? 0 : c.origin.run];
+  const rank = (c: CertifiedCounterexample) => [c.verdict === 'FAILED' ? 0 : 1, c.corpusCase ? 0 : 1, c.corpusCase ? 0 : (order.get(c.origin.campaignSeed) ?? 0), c.corpusCase ? 0 : (c.origin.length ?? Infinity), c.corpusCase ? 0 : c.origin.run];
   const ra = rank(a);
   const rb = rank(b);
   for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i] < rb[i] ? a : b;

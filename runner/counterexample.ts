@@ -14,8 +14,13 @@ export interface Counterexample {
   seed: number;
   world: World;
   actions: Action[];
-  /** Where it came from: replaying the campaign seed at this fast-check path regenerates it. */
-  origin: { campaignSeed: number; run: number; path: string };
+  /**
+   * Where it came from: it was shrunk from run `run` of the campaign seed (the rule's shortest
+   * failing run, of `length` actions), and `path` is fast-check's path to the shrunk run (empty
+   * when a shrink for another rule met it first). Only a bare run number regenerates by itself
+   * (fc.commands shrinks by what ran), which is why a counterexample carries its actions.
+   */
+  origin: { campaignSeed: number; run: number; length?: number; path: string };
   /** Whether fast-check shrank it (false when the failure did not reproduce for shrinking). */
   shrunk: boolean;
   /** Shrinking stopped at the campaign's shrink time limit, so a shorter one may exist. */
