@@ -44,11 +44,23 @@ function onHandle<K extends ActionKind>(
 
 export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKind, fc.Arbitrary<ActionTemplate>>> {
   return {
+    // Two times in three a new process joins the machine of a live one: a machine's resolver
+    // pings for all its processes in one set, and that sharing is where ping-set bookkeeping
+    // (adds and deletes of one process among another's, sequence numbers) gets exercised.
     start: fc
-      .record({ machine: fc.constantFrom(...CLIENT_MACHINES), identity: identityArb, authenticated: fc.boolean() })
-      .map((r) => ({
+      .record({
+        machine: fc.constantFrom(...CLIENT_MACHINES),
+        join: fc.option(pick, { freq: 3 }),
+        identity: identityArb,
+        authenticated: fc.boolean(),
+      })
+      .map(({ machine, join, ...r }) => ({
         kind: 'start',
-        resolve: (m) => (m.processes.size >= o.maxProcesses ? undefined : { kind: 'start', process: m.fresh('p'), ...r }),
+        resolve: (m) => {
+          if (m.processes.size >= o.maxProcesses) return undefined;
+          const beside = join === null ? undefined : pickFrom(m.liveProcesses(), join);
+          return { kind: 'start', process: m.fresh('p'), machine: beside === undefined ? machine : m.processes.get(beside)!.machine, ...r };
+        },
       })),
     initSecurity: onProcess('initSecurity', fc.record({ authnLevel: authnLevelArb, impLevel: impLevelArb, capabilities: capabilitiesArb })),
     activate: fc
