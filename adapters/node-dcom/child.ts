@@ -177,23 +177,20 @@ function aliveHandles(): string[] {
   return process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap');
 }
 
+/** The program is over and left no timer: only its sockets could still keep it alive. */
+const doneButSockets = () => programEnded && queued === 0 && clock.countTimers() === 0;
+
 async function tryExit(): Promise<void> {
   // A socket the program closed may still be finishing its FIN exchange: give it a moment,
   // but only when nothing else keeps the process alive. Otherwise (an abandoned program's
   // ping timer) every check would cost the whole wait, once per timer the clock moves past.
   const deadline = performance.now() + 200;
-  while (
-    programEnded &&
-    queued === 0 &&
-    clock.countTimers() === 0 &&
-    aliveHandles().some((h) => h.startsWith('TCP')) &&
-    performance.now() < deadline
-  ) {
+  while (doneButSockets() && aliveHandles().some((h) => h.startsWith('TCP')) && performance.now() < deadline) {
     await new Promise((r) => setImmediate(r));
   }
   const timers = clock.countTimers();
   const handles = aliveHandles().filter((h) => h !== 'Immediate');
-  const exiting = programEnded && queued === 0 && timers === 0 && handles.length === 0;
+  const exiting = doneButSockets() && handles.length === 0;
   send({ t: 'tryExit', exiting, timers, handles });
   if (exiting) {
     // Nothing of the program keeps the process alive: let Node end it on its own.
