@@ -1,6 +1,38 @@
 import { CORRECT, SimulatedAdapter } from '../../adapters/reference';
 import { replayActions, runCampaign } from '../../runner';
 import { judge } from '../../oracles';
+import type { Action, Adapter, AdapterEvent, World } from '../../spec';
+
+/** A real target's pace: every call takes real milliseconds. Counts calls that overlap. */
+class SlowAdapter implements Adapter {
+  readonly capabilities;
+  inFlight = 0;
+  maxInFlight = 0;
+  calls = 0;
+  constructor(private readonly inner: SimulatedAdapter) {
+    this.capabilities = inner.capabilities;
+  }
+  private async slowly<T>(f: () => Promise<T>): Promise<T> {
+    this.calls++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      await new Promise((r) => setTimeout(r, 3));
+      return await f();
+    } finally {
+      this.inFlight--;
+    }
+  }
+  reset(seed: number, world: World): Promise<AdapterEvent[]> {
+    return this.slowly(() => this.inner.reset(seed, world));
+  }
+  apply(action: Action): Promise<AdapterEvent[]> {
+    return this.slowly(() => this.inner.apply(action));
+  }
+  advance(ms: number): Promise<AdapterEvent[]> {
+    return this.slowly(() => this.inner.advance(ms));
+  }
+  async close(): Promise<void> {}
+}
 
 describe('campaign', () => {
   test('the reference adapter passes every rule it exercises', async () => {
@@ -53,5 +85,18 @@ describe('campaign', () => {
     expect(t.verdict).toBe('UNIMPLEMENTED');
     expect(t.reason).toMatch(/cannot carry out passCallback/);
     expect(result.actionCounts.passCallback).toBeUndefined();
+  });
+
+  test('a shrink that runs out of time finishes its run first: runs never overlap, none outlives the campaign', async () => {
+    const slow = new SlowAdapter(new SimulatedAdapter('never-deletes', { ...CORRECT, neverDelFromSet: true }));
+    const result = await runCampaign(slow, { runs: 30, seed: 3, shrinkTimeMs: 150 });
+    const callsAtEnd = slow.calls;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slow.calls).toBe(callsAtEnd);
+    expect(slow.maxInFlight).toBe(1);
+    const t = result.rules.find((r) => r.rule.id === 'PING-TERMINATION')!;
+    expect(t.counterexample?.shrinkTimedOut).toBe(true);
+    const again = await replayActions(slow, t.counterexample!.seed, t.counterexample!.world, t.counterexample!.actions);
+    expect(again.trace.events).toEqual(t.counterexample!.trace);
   });
 });
