@@ -6,13 +6,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Action, Adapter, AdapterEvent, Capabilities, ClientMachine, HandleId, ProcessId, World } from '../../spec';
-import { CALL_TIMEOUT_MS } from '../../spec';
+import { CALL_TIMEOUT_MS, HR } from '../../spec';
 import { IID } from '../wire/dcom';
 import type { FaultRule } from '../wire/faults';
 import { WireServer, type ServerOptions } from '../wire/server';
 import type { ClientProcess } from './child-process';
 import { SparePool } from './pool';
-import type { ProgramStep, StepResult } from './messages';
+import type { FromChild, ProgramStep, StepResult } from './messages';
+
+type ChildState = Extract<FromChild, { t: 'state' }>;
 
 export interface NodeDcomOptions {
   /** node-dcom's session socket timeout (virtual ms); it must not be 0. */
@@ -21,7 +23,10 @@ export interface NodeDcomOptions {
   faults?: FaultRule[];
   /** When a process exits, the server faults the RemRelease its destroySession sends. */
   faultFinalRelease?: boolean;
-  /** Real ms without network activity after which a waiting program counts as blocked. */
+  /**
+   * Real ms without any activity after which a waiting program counts as blocked even though
+   * its byte counts and the server's do not match (default 1000; normally they match first).
+   */
   idleMs?: number;
   /** Client processes kept started ahead of need (default 2). */
   spares?: number;
@@ -53,8 +58,6 @@ const IIDS = { ITest: IID.ITest, IUnknown: IID.IUnknown, IMissing: IID.IMissing 
 
 /** Steps after which the clock may not move on: guards against a timer loop at one instant. */
 const MAX_STEPS_PER_ADVANCE = 100_000;
-/** Unchanged polls (about 2 ms apart) before a waiting program counts as blocked. */
-const IDLE_POLLS = 12;
 /** Real ms a SIGKILLed or finished child may take to be reaped. */
 const EXIT_WAIT_MS = 5_000;
 
@@ -86,7 +89,7 @@ export class NodeDcomAdapter implements Adapter {
 
   constructor(private readonly options: NodeDcomOptions = {}) {
     this.socketTimeoutMs = options.socketTimeoutMs ?? 3_000;
-    this.idleMs = options.idleMs ?? 40;
+    this.idleMs = options.idleMs ?? 1_000;
     this.pool = new SparePool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 2);
   }
 
@@ -107,6 +110,7 @@ export class NodeDcomAdapter implements Adapter {
     this.server = await WireServer.start({
       now: () => this.now,
       emit: (e) => this.events.push(e),
+      outbox: true,
       faults: this.options.faults,
       tap: this.options.tap,
     });
@@ -128,6 +132,13 @@ export class NodeDcomAdapter implements Adapter {
       }
       case 'activate': {
         const proc = this.proc(action.process);
+        if (action.clsctx === 'local' && !action.serverInfo) {
+          // node-dcom only activates on a remote machine's SCM. The test class is registered on
+          // the server alone, so a local activation finds no class, as on a real client machine;
+          // serving it remotely instead would make a partition cut a "local" object off.
+          this.events.push({ kind: 'completed', at: this.now, hr: HR.REGDB_E_CLASSNOTREG, detail: 'node-dcom has no local activation' });
+          break;
+        }
         const address = server.scmAddress(proc.machine);
         await this.call(proc, { op: 'activate', handle: action.handle, address, identity: 'dcomkit' }, action.handle);
         break;
@@ -273,34 +284,55 @@ export class NodeDcomAdapter implements Adapter {
 
   /**
    * Waits until nothing is in flight: every child has no running step or timer callback and
-   * the server owes no answer, or (someone is waiting) nothing moved for `idleMs` of real
-   * time, which means they wait for virtual time or for ever.
+   * the server has no answer to give; or someone is waiting, but on virtual time or for ever.
+   * That is read from the children and the server together: no child has work queued, every
+   * byte either side wrote has been read by the other, and nothing moved over two polls.
+   * Quiet alone is not enough: on a loaded machine a child can be busy for longer than any
+   * fixed pause, and taking it for a waiting one lets virtual time jump past its timeouts.
+   *
+   * The server's answers wait in its outbox and go out one at a time, each when the children
+   * have settled after the one before: concurrent calls of one process (two sessions pinging
+   * at once, a ping beside a call) get their answers in the order they asked, not in an order
+   * the machine's load picks, so the same actions give the same trace.
    */
   private async quiesce(done?: () => boolean): Promise<void> {
     const server = this.requireServer();
     let seen = '';
     let since = performance.now();
     const began = since;
-    let polls = 0;
+    let calm = 0;
     for (;;) {
       const asked = performance.now();
       // Busy that never settles (a child spinning on something) must not stall the kit.
-      if (asked - began > QUIESCE_LIMIT_MS) return;
+      if (asked - began > QUIESCE_LIMIT_MS) return this.flush(server);
       const states = await Promise.all(this.live().map((p) => p.client.state()));
-      if (done?.()) return;
-      const busy = states.some((s) => s !== null && s.pending > 0) || server.busy;
-      if (!busy) return;
+      // An answer still in the outbox belongs to this moment: it goes out before time moves.
+      if (server.queued === 0) {
+        if (done?.()) return;
+        const busy = states.some((s) => s !== null && s.pending > 0) || server.busy;
+        if (!busy) return;
+      }
       const now = performance.now();
       const mark = [server.activity, ...states.map((s) => s?.activity ?? -1)].join(',');
-      // A slow answer means a child was computing (NTLM, module loading), not waiting; and a
-      // pause of our own (GC) is one poll, not many: idle needs many quick unchanged polls.
       if (mark !== seen || now - asked > this.idleMs / 4) {
         seen = mark;
         since = now;
-        polls = 0;
-      } else if (++polls >= IDLE_POLLS && now - since >= this.idleMs) return;
+        calm = 0;
+      } else if (settled(states, server.flows())) {
+        if (server.sendNext()) calm = 0;
+        else if (++calm >= 2) return;
+      } else if (now - since >= this.idleMs) {
+        // A safety net, not the rule: counts that never match (a socket the server never
+        // saw) must not hold the clock for good.
+        return this.flush(server);
+      }
       await new Promise((r) => setTimeout(r, 2));
     }
+  }
+
+  /** Sends every waiting answer at once: a quiesce that gives up must not lose any. */
+  private flush(server: WireServer): void {
+    while (server.sendNext());
   }
 
   // --- processes -------------------------------------------------------------------------
@@ -371,6 +403,26 @@ export class NodeDcomAdapter implements Adapter {
 
 function describeStep(step: ProgramStep): string {
   return step.op === 'exit' ? 'destroySession' : `${step.op}(${'handle' in step ? step.handle : ''})`;
+}
+
+/**
+ * Nothing is on its way: no child has real asynchronous work queued (a setImmediate, with
+ * which node-dcom's lock hands over; a connect), and every connection a child holds is one the server holds, with each side's
+ * bytes written equal to the other's bytes read.
+ */
+function settled(states: Array<ChildState | null>, server: Map<number, [number, number]>): boolean {
+  const matched = new Set<number>();
+  for (const s of states) {
+    if (s === null) continue;
+    if (s.work.length > 0) return false;
+    for (const [port, written, read] of s.flows) {
+      const other = server.get(port);
+      if (!other || other[0] !== written || other[1] !== read) return false;
+      matched.add(port);
+    }
+  }
+  // A connection only the server still holds: the client's close is on its way.
+  return [...server.keys()].every((port) => matched.has(port));
 }
 
 /** Real ms quiesce() waits for activity to settle before giving up on it. */

@@ -65,11 +65,33 @@ net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
 // node-dcom writes two PDUs back to back (auth3, then the request); with Nagle on, the second
 // waits ~40 ms for a delayed ACK, which would read as "the program is waiting" and let virtual
 // time jump. No-delay changes only segment timing, never the bytes.
+// Every socket the program opens is also tracked until it closes, so the parent can match its
+// byte counts against the server's: equal counts mean nothing is on the wire.
+const sockets = new Set<net.Socket>();
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
   this.setNoDelay(true);
+  if (!sockets.has(this)) {
+    sockets.add(this);
+    this.once('close', () => sockets.delete(this));
+  }
   return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
 } as typeof net.Socket.prototype.connect;
+
+/** Each open socket as [local port, bytes written, bytes read]; port 0 while connecting. */
+function flows(): Array<[number, number, number]> {
+  return [...sockets].map((s) => [s.localPort ?? 0, s.bytesWritten, s.bytesRead]);
+}
+
+/**
+ * Real asynchronous work not yet done: setImmediate callbacks (node-dcom's lock hands over
+ * with them), connects, lookups, file reads. Open sockets and pipes only wait, and timers
+ * are fake (virtual time); neither is work.
+ */
+const WAITING = new Set(['PipeWrap', 'TTYWrap', 'TCPSocketWrap', 'TCPWrap', 'Timeout']);
+function work(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => !WAITING.has(r));
+}
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcom = require('node-dcom');
@@ -237,7 +259,7 @@ process.on('message', (m: ToChild) => {
       return;
     }
     case 'state':
-      send({ t: 'state', pending, activity, queued });
+      send({ t: 'state', pending, activity, queued, work: work(), flows: flows() });
       return;
     case 'end':
       programEnded = true;

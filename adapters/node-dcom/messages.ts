@@ -28,5 +28,14 @@ export type FromChild =
   | { t: 'peek'; now: number; due: number | null }
   | { t: 'ticked'; now: number; pending: number }
   | { t: 'done'; id: number; result: StepResult }
-  | { t: 'state'; pending: number; activity: number; queued: number }
+  | {
+      t: 'state';
+      pending: number;
+      activity: number;
+      queued: number;
+      /** Real asynchronous work queued (setImmediate, connects, lookups), by resource type. */
+      work: string[];
+      /** Open sockets: [local port, bytes written, bytes read]. */
+      flows: Array<[number, number, number]>;
+    }
   | { t: 'tryExit'; exiting: boolean; timers: number; handles: string[] };

@@ -28,6 +28,12 @@ export interface ServerOptions {
   faults?: readonly FaultRule[];
   /** Sees every whole PDU, for fixtures and debugging. */
   tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer) => void;
+  /**
+   * Answers wait in an outbox until `sendNext()` sends them, one at a time (default false:
+   * each answer is written at once). A driver that releases an answer only when the client
+   * has settled gets the same interleaving on every run, whatever the machine's load.
+   */
+  outbox?: boolean;
 }
 
 interface Ipid {
@@ -98,6 +104,8 @@ export class WireServer {
   activity = 0;
   /** Requests read and not yet answered, held or dropped on purpose excluded. */
   private working = 0;
+  /** Answers not yet written, oldest first (only with `outbox`). */
+  private outgoing: Array<{ sock: net.Socket; bytes: Buffer }> = [];
 
   private constructor(private readonly opts: ServerOptions) {
     this.faults = new FaultPlan(opts.faults);
@@ -138,6 +146,29 @@ export class WireServer {
 
   get busy(): boolean {
     return this.working > 0;
+  }
+
+  /** Answers waiting in the outbox. */
+  get queued(): number {
+    return this.outgoing.length;
+  }
+
+  /** Writes the oldest waiting answer whose connection is still open; false if none is left. */
+  sendNext(): boolean {
+    for (let next = this.outgoing.shift(); next; next = this.outgoing.shift()) {
+      if (next.sock.destroyed) continue;
+      this.touch();
+      next.sock.write(next.bytes);
+      return true;
+    }
+    return false;
+  }
+
+  /** Each open connection by the client's port: [bytes read, bytes written]. */
+  flows(): Map<number, [number, number]> {
+    const out = new Map<number, [number, number]>();
+    for (const sock of this.sockets) if (sock.remotePort !== undefined) out.set(sock.remotePort, [sock.bytesRead, sock.bytesWritten]);
+    return out;
   }
 
   inject(rule: FaultRule): void {
@@ -191,7 +222,9 @@ export class WireServer {
     const bytes = encodePdu(pdu);
     this.opts.tap?.('out', role, machine, bytes);
     this.touch();
-    if (!sock.destroyed) sock.write(bytes);
+    if (sock.destroyed) return;
+    if (this.opts.outbox) this.outgoing.push({ sock, bytes });
+    else sock.write(bytes);
   }
 
   private handle(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, frame: Buffer): void {
@@ -566,6 +599,7 @@ export class WireServer {
   }
 
   async close(): Promise<void> {
+    this.outgoing = [];
     for (const sock of this.sockets) sock.destroy();
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners = [];
