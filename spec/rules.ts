@@ -106,7 +106,7 @@ export const RULES: readonly Rule[] = [
     id: 'PING-SEQUENCE',
     title: 'ComplexPing bookkeeping',
     statement:
-      'A ping set is created by ComplexPing with set id 0; later ComplexPings on a set carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; SimplePing goes only to an existing set; a set holding objects is pinged at least once per ping period; a machine keeps one set per server.',
+      'A ping set is created by ComplexPing with set id 0; later ComplexPings on a set carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; the exporter answers a ComplexPing older than the last it accepted on a set with success and does nothing with it; SimplePing goes only to an existing set; a set holding objects is pinged at least once per ping period; a machine keeps one set per server.',
     sources: ['MS-DCOM 3.2.6.1', 'MS-DCOM 3.1.2.5.1.3'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate'],

@@ -1,4 +1,4 @@
-import { PING_PERIOD_MS, formatMs, type PingEvent, type TraceEvent } from '../../spec';
+import { OR, PING_PERIOD_MS, formatMs, type PingEvent, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
@@ -7,6 +7,11 @@ import type { RunState } from '../state';
  * and their cadence: a set that holds objects is pinged (sent, whether or not the network
  * delivers it) at least once per ping period. Cadence is judged when a later ping shows the
  * resolver at work; a resolver gone silent altogether is NO-EARLY-RUNDOWN's to catch.
+ *
+ * And the exporter's side of sequence numbers (3.1.2.5.1.3): a ComplexPing older than the
+ * last one it accepted on a set (a datagram duplicated and delayed by the network) must be
+ * answered with success and nothing done. Looking up its OIDs shows as OR_INVALID_OID for an
+ * object reclaimed since, which is the first trace of a stale ComplexPing being applied.
  */
 export class PingSequence extends Checker {
   private readonly flagged = new Set<string>();
@@ -14,9 +19,13 @@ export class PingSequence extends Checker {
   private readonly sent = new Map<string, PingEvent>();
   /** Earliest time any kept set falls overdue; cadence is checked only once time passes it. */
   private nextDue = Infinity;
+  /** Highest sequence number the exporter accepted on each set (`from>to>setId`). */
+  private readonly acceptedSeq = new Map<string, number>();
 
   observe(e: TraceEvent, s: RunState): void {
-    if (e.kind !== 'ping' || e.duplicate) return;
+    if (e.kind !== 'ping') return;
+    if (e.type === 'complex') this.staleness(e);
+    if (e.duplicate) return;
     if (e.at > this.nextDue) this.cadence(s, e.at);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
@@ -49,6 +58,30 @@ export class PingSequence extends Checker {
     if (readded.length) this.once(`${link} readd`, `ComplexPing adds ${readded.join(' ')} already in set ${e.setId}`, e);
     const strangers = e.dels.filter((o) => !before.oids.has(o));
     if (strangers.length) this.once(`${link} strangers`, `ComplexPing deletes ${strangers.join(' ')}, not in set ${e.setId}`, e);
+  }
+
+  /** The exporter must ignore, with success, a ComplexPing older than one it accepted. */
+  private staleness(e: PingEvent): void {
+    if (e.newSetId !== undefined) {
+      // Set ids may come again after an exporter restart: a creation starts the count afresh.
+      if (e.status === 'ok') this.acceptedSeq.set(`${e.from}>${e.to}>${e.newSetId}`, e.seq);
+      return;
+    }
+    const key = `${e.from}>${e.to}>${e.setId}`;
+    const last = this.acceptedSeq.get(key);
+    if (last === undefined) return;
+    if (e.seq >= last) {
+      if (e.status === 'ok') this.acceptedSeq.set(key, e.seq);
+      return;
+    }
+    this.exercise('stale ComplexPing');
+    if (e.status === OR.OR_INVALID_OID) {
+      this.once(
+        `${key} stale`,
+        `${e.to} looked up the OIDs of ComplexPing ${e.seq} on set ${e.setId}, older than ${last} it had accepted (OR_INVALID_OID); a stale ComplexPing must be ignored with success`,
+        e,
+      );
+    }
   }
 
   /** Flags each set that still holds objects (as its client sees it) and was not pinged for a period. */

@@ -1,5 +1,5 @@
 import { judge } from '../../oracles';
-import { defaultWorld, HR, type Profile, type RuleId, type Trace } from '../../spec';
+import { defaultWorld, HR, OR, type PingEvent, type Profile, type RuleId, type Trace } from '../../spec';
 import { FULL_CAPS, TraceBuilder } from '../helpers/trace';
 
 const S = 1000;
@@ -96,6 +96,31 @@ describe('PING-SEQUENCE', () => {
   test('fails a second live ping set from the same machine to the same server', () => {
     const t = base().startAndActivate(60 * S, { process: 'p2', handle: 'h2', oid: 'oid2' }).createSet(100 * S, ['oid2']).settle(100 * S);
     expect(outcome(t.build(), 'PING-SEQUENCE').violations[0].message).toMatch(/second ping set/);
+  });
+
+  // p1 adds oid2 to set1 with ComplexPing 2 and releases it; ComplexPing 3 deletes it, and then
+  // ComplexPing 2 arrives again.
+  const staleAdd = (status: PingEvent['status']) => {
+    const t = base().startAndActivate(60 * S, { handle: 'h2', oid: 'oid2' }).ping(170 * S, { type: 'complex', seq: 2, adds: ['oid2'] });
+    t.act(180 * S, { kind: 'release', handle: 'h2' });
+    t.done(180 * S).reclaim(180 * S, 'oid2', 'release');
+    return t.ping(290 * S, { type: 'complex', seq: 3, dels: ['oid2'] }).ping(290 * S, { type: 'complex', seq: 2, adds: ['oid2'], duplicate: true, status }).settle(290 * S);
+  };
+
+  test('fails an exporter that looks up the OIDs of a stale ComplexPing', () => {
+    const o = outcome(staleAdd(OR.OR_INVALID_OID).build(), 'PING-SEQUENCE');
+    expect(o.status).toBe('fail');
+    expect(o.violations[0].message).toMatch(/ComplexPing 2 on set set1, older than 3/);
+  });
+
+  test('passes an exporter that answers a stale ComplexPing with success', () => {
+    expect(outcome(staleAdd('ok').build(), 'PING-SEQUENCE').status).toBe('pass');
+  });
+
+  test('counts sequence numbers afresh when a set id is given out again', () => {
+    const t = base().ping(170 * S, { type: 'complex', seq: 5, adds: ['oid1'] }).createSet(300 * S, ['oid1'], 'set1');
+    t.ping(420 * S, { type: 'complex', seq: 2, adds: ['oid9'], status: OR.OR_INVALID_OID }).settle(420 * S);
+    expect(outcome(t.build(), 'PING-SEQUENCE').violations.filter((v) => /stale/.test(v.message))).toEqual([]);
   });
 
   test('ignores datagrams the network delivered twice', () => {

@@ -2,7 +2,7 @@ import { CORRECT, SimulatedAdapter } from '../../adapters/reference';
 import { MUTANTS, findMutant } from '../../adapters/reference/mutants';
 import { judge } from '../../oracles';
 import { replayActions, runCampaign } from '../../runner';
-import { MUTANT_SCENARIOS } from './scenarios';
+import { MUTANT_SCENARIOS, activate, advance, start } from './scenarios';
 
 const failing = (outcomes: ReturnType<typeof judge>) => outcomes.filter((o) => o.status === 'fail').map((o) => o.rule);
 
@@ -33,6 +33,22 @@ describe('mutant catalogue', () => {
     }
     // The late UDP duplicate stale-seq-applied needs comes with probability 1/2 per seed.
     expect(killed).toBeGreaterThanOrEqual(name === 'stale-seq-applied' ? 1 : 4);
+  });
+
+  // When the stale add names an object that lives on, the exporter has nothing to refuse; the
+  // object's eternal life is what shows.
+  test('stale-seq-applied: a stale add of a crashed holder\'s object fails EVENTUAL-RUNDOWN', async () => {
+    const m = findMutant('stale-seq-applied')!;
+    const { world } = MUTANT_SCENARIOS['stale-seq-applied'];
+    const actions = [start('p1'), start('p2'), activate('p1', 'h1'), advance(), activate('p2', 'h2'), advance(), { kind: 'crash', process: 'p2' } as const];
+    let killed = 0;
+    for (const seed of [0, 1, 2, 3]) {
+      const bad = await replayActions(new SimulatedAdapter(m.name, m.behaviour), seed, world, actions);
+      if (failing(judge(bad.trace, 'strict')).includes('EVENTUAL-RUNDOWN')) killed += 1;
+      const good = await replayActions(new SimulatedAdapter('reference'), seed, world, actions);
+      expect(failing(judge(good.trace, 'strict'))).toEqual([]);
+    }
+    expect(killed).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -45,7 +45,7 @@ export const MUTANT_SCENARIOS: Record<string, Scenario> = {
   'slow-ping-period': { world: world(), actions: [start(), activate()] },
   'stale-seq-applied': {
     world: world(udp),
-    actions: [start('p1'), start('p2'), activate('p1', 'h1'), advance(), activate('p2', 'h2'), advance(), { kind: 'crash', process: 'p2' }],
+    actions: [start(), activate('p1', 'h1'), advance(), activate('p1', 'h2'), advance(), { kind: 'release', handle: 'h2' }],
   },
   'release-leaks-ref': { world: world(), actions: [start(), activate(), { kind: 'release', handle: 'h1' }] },
   'callback-check-inverted': { world: world(), actions: [start(), activate(), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }] },
