@@ -30,14 +30,18 @@ export class ActionCommand implements fc.Command<GenModel, ActionSink> {
     private readonly limit = Infinity,
   ) {}
 
+  /** What check resolved: fast-check runs a command right after checking it, model unchanged. */
+  private checked: Action | undefined;
+
   check(model: Readonly<GenModel>): boolean {
     if (model.applied >= this.limit || model.omitted.has(this.template.kind)) return false;
-    const action = this.template.resolve(model as GenModel);
+    const action = (this.checked = this.template.resolve(model as GenModel));
     return action !== undefined && (model as GenModel).canApply(action);
   }
 
   run(model: GenModel, sink: ActionSink): void | Promise<void> {
-    const action = this.template.resolve(model)!;
+    const action = this.checked!;
+    this.checked = undefined;
     this.last = action;
     const reported = sink.apply(action);
     if (reported instanceof Promise) return reported.then((events) => model.update(action, events));
