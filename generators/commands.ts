@@ -8,12 +8,19 @@ import { resolveGeneratorOptions, type GeneratorOptions } from './options';
 import { serverArbs } from './server';
 import { SKIP, type ActionTemplate } from './template';
 
-/** Where commands send their actions: the runner's recorder in front of an adapter. */
+/**
+ * Where commands send their actions: the runner's recorder in front of an adapter. It answers
+ * at once when its adapter can, and the runs then go through fc.modelRun without promises.
+ */
 export interface ActionSink {
-  apply(action: Action): Promise<readonly AdapterEvent[]>;
+  apply(action: Action): readonly AdapterEvent[] | Promise<readonly AdapterEvent[]>;
 }
 
-export class ActionCommand implements fc.AsyncCommand<GenModel, ActionSink> {
+/**
+ * Typed as fast-check's synchronous Command: with a synchronous sink `run` returns nothing;
+ * otherwise it returns a promise, which asyncModelRun awaits.
+ */
+export class ActionCommand implements fc.Command<GenModel, ActionSink> {
   /** The action as last resolved, for fast-check's reports. */
   private last: Action | undefined;
 
@@ -23,16 +30,22 @@ export class ActionCommand implements fc.AsyncCommand<GenModel, ActionSink> {
     private readonly limit = Infinity,
   ) {}
 
+  /** What check resolved: fast-check runs a command right after checking it, model unchanged. */
+  private checked: Action | undefined;
+
   check(model: Readonly<GenModel>): boolean {
     if (model.applied >= this.limit || model.omitted.has(this.template.kind)) return false;
-    const action = this.template.resolve(model as GenModel);
+    const action = (this.checked = this.template.resolve(model as GenModel));
     return action !== undefined && (model as GenModel).canApply(action);
   }
 
-  async run(model: GenModel, sink: ActionSink): Promise<void> {
-    const action = this.template.resolve(model)!;
+  run(model: GenModel, sink: ActionSink): void | Promise<void> {
+    const action = this.checked!;
+    this.checked = undefined;
     this.last = action;
-    model.update(action, await sink.apply(action));
+    const reported = sink.apply(action);
+    if (reported instanceof Promise) return reported.then((events) => model.update(action, events));
+    model.update(action, reported);
   }
 
   toString(): string {
@@ -91,7 +104,7 @@ export interface RunInput {
   /** Seed for the adapter's own randomness. */
   seed: number;
   world: World;
-  commands: Iterable<fc.AsyncCommand<GenModel, ActionSink>>;
+  commands: Iterable<fc.Command<GenModel, ActionSink>>;
   /** Action kinds this run leaves out (swarm testing); their commands are skipped. */
   omitted?: readonly ActionKind[];
 }

@@ -37,22 +37,24 @@ export class GenModel {
    * The lists below are asked for by every command's check and run, most of them between two
    * actions; they are kept until the next update. Callers must not modify them.
    */
-  private cache: { processes?: string[]; handles?: string[]; callbacks?: string[] } = {};
+  private processList: string[] | undefined;
+  private handleList: string[] | undefined;
+  private callbackList: string[] | undefined;
   /** Per prefix, a number below which every name is used (names are taken in order). */
   private readonly nextFree = new Map<string, number>();
 
   /** Live processes, in start order. */
   liveProcesses(): string[] {
-    return (this.cache.processes ??= [...this.processes].filter(([, p]) => p.alive).map(([id]) => id));
+    return (this.processList ??= [...this.processes].filter(([, p]) => p.alive).map(([id]) => id));
   }
 
   /** Live proxies, in creation order. */
   liveHandles(): string[] {
-    return (this.cache.handles ??= [...this.handles.keys()].filter((h) => this.liveHandle(h)));
+    return (this.handleList ??= [...this.handles.keys()].filter((h) => this.liveHandle(h)));
   }
 
   heldCallbacks(): string[] {
-    return (this.cache.callbacks ??= [...this.callbacks]);
+    return (this.callbackList ??= [...this.callbacks]);
   }
 
   /** The next unused name with this prefix: p1, p2, ... */
@@ -113,7 +115,7 @@ export class GenModel {
   /** Takes in an action and what the adapter reported for it. */
   update(a: Action, events: readonly AdapterEvent[]): void {
     this.applied += 1;
-    this.cache = {};
+    this.processList = this.handleList = this.callbackList = undefined;
     const succeeded = events.some((e) => e.kind === 'completed' && isSuccess(e.hr));
     switch (a.kind) {
       case 'partition':

@@ -205,7 +205,8 @@ export class RunState {
   observe(e: TraceEvent): void {
     this.now = Math.max(this.now, e.at);
     this.end = Math.max(this.end, e.kind === 'action' && e.action.kind === 'advance' ? e.at + e.action.ms : e.at);
-    this.dropped = [];
+    // Most events drop nothing: a fresh list only after one that did (checkers never keep it).
+    if (this.dropped.length > 0) this.dropped = [];
     this.claimed = null;
     this.previous = null;
     switch (e.kind) {

@@ -1,7 +1,7 @@
 /** Carries out one run against an adapter: reset, the actions, then the settle period. */
 import fc from 'fast-check';
 import { SETTLE_MS, type Action, type Adapter, type Trace, type World } from '../spec';
-import { newModel, type RunInput } from '../generators';
+import { newModel, type GenModel, type RunInput } from '../generators';
 import { TraceRecorder } from './recorder';
 
 export interface RunRecord {
@@ -22,7 +22,10 @@ export async function executeRun(adapter: Adapter, input: RunInput, settleMs = S
   // fast-check's own model runner: it checks each command against the model, runs those that
   // apply and records which ran, which is what its shrinker works from. (A hand-written loop
   // was measured against it in one process: no difference in actions per second.)
-  await fc.asyncModelRun(() => ({ model: newModel(input.omitted), real: recorder }), input.commands);
+  const setup = () => ({ model: newModel(input.omitted), real: recorder });
+  if (adapter.sync) fc.modelRun(setup, input.commands);
+  // With an asynchronous sink every command's run returns a promise, which this awaits.
+  else await fc.asyncModelRun(setup, input.commands as Iterable<fc.AsyncCommand<GenModel, TraceRecorder>>);
   return settle(recorder, settleMs);
 }
 

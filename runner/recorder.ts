@@ -1,5 +1,5 @@
 /** Builds a run's trace: stamps each action and each event the adapter reports with its step. */
-import type { Action, Adapter, AdapterEvent, Trace, TraceEvent, World } from '../spec';
+import type { Action, Adapter, AdapterEvent, SyncAdapter, Trace, TraceEvent, World } from '../spec';
 import type { ActionSink } from '../generators';
 
 export class TraceRecorder implements ActionSink {
@@ -8,6 +8,8 @@ export class TraceRecorder implements ActionSink {
   private clock = 0;
   /** The adapter gives up its event objects: the recorder may add `step` to them. */
   private readonly inPlace: boolean;
+  /** Set when the adapter answers at once: `apply` then returns events, not a promise. */
+  private readonly sync: SyncAdapter | undefined;
 
   constructor(
     private readonly adapter: Adapter,
@@ -15,25 +17,30 @@ export class TraceRecorder implements ActionSink {
     private readonly world: World,
   ) {
     this.inPlace = (adapter as { handsOverEvents?: boolean }).handsOverEvents === true;
+    this.sync = adapter.sync;
   }
 
   async reset(): Promise<void> {
-    this.take(-1, await this.adapter.reset(this.seed, this.world));
+    this.take(-1, this.sync ? this.sync.reset(this.seed, this.world) : await this.adapter.reset(this.seed, this.world));
   }
 
-  async apply(action: Action, settle = false): Promise<readonly AdapterEvent[]> {
+  apply(action: Action, settle = false): readonly AdapterEvent[] | Promise<readonly AdapterEvent[]> {
     const step = this.actions.length;
     if (!settle) this.actions.push(action);
     this.events.push(settle ? { kind: 'action', at: this.clock, step, action, settle } : { kind: 'action', at: this.clock, step, action });
     const start = this.clock;
-    const reported = action.kind === 'advance' ? await this.adapter.advance(action.ms) : await this.adapter.apply(action);
-    this.take(step, reported);
-    if (action.kind === 'advance') this.clock = Math.max(this.clock, start + action.ms);
-    return reported;
+    if (this.sync) return this.took(step, start, action, action.kind === 'advance' ? this.sync.advance(action.ms) : this.sync.apply(action));
+    return (action.kind === 'advance' ? this.adapter.advance(action.ms) : this.adapter.apply(action)).then((r) => this.took(step, start, action, r));
   }
 
   trace(): Trace {
     return { capabilities: this.adapter.capabilities, seed: this.seed, world: this.world, events: this.events };
+  }
+
+  private took(step: number, start: number, action: Action, reported: readonly AdapterEvent[]): readonly AdapterEvent[] {
+    this.take(step, reported);
+    if (action.kind === 'advance') this.clock = Math.max(this.clock, start + action.ms);
+    return reported;
   }
 
   private take(step: number, reported: readonly AdapterEvent[]): void {

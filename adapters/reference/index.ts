@@ -1,4 +1,4 @@
-import type { Action, Adapter, AdapterFactory, Capabilities, World } from '../../spec';
+import type { Action, Adapter, AdapterFactory, Capabilities, SyncAdapter, World } from '../../spec';
 import { ACTION_KINDS } from '../../spec';
 import { CORRECT, type Behaviour } from './behaviour';
 import { ReferenceWorld } from './simulation';
@@ -15,9 +15,11 @@ export class SimulatedAdapter implements Adapter {
   readonly world: ReferenceWorld;
   /** Every event it reports is a fresh object it never touches again (see TraceRecorder). */
   readonly handsOverEvents = true;
+  readonly sync: SyncAdapter;
 
   constructor(name: string, behaviour: Behaviour = CORRECT, version = REFERENCE_VERSION) {
     this.world = new ReferenceWorld(behaviour);
+    this.sync = this.world;
     this.capabilities = {
       name,
       version,
