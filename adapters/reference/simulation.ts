@@ -378,13 +378,15 @@ export class ReferenceWorld {
     this.proxies.delete(px.handle);
     if (px.tainted) this.leak(px);
     const obj = this.object(px.oid);
-    if (!remRelease || !obj.alive) return;
+    if (!remRelease) return;
     if (obj.machine !== px.machine && this.partitioned.has(this.clientSide(px.machine, obj.machine))) return;
     // A faulted RemRelease: the client forgets the proxy all the same; the reference leaks.
+    // The client sends it even for an object the server has run down: it cannot know.
     if (this.releaseFault && obj.machine === SERVER_MACHINE) {
       this.releaseFault = 'hit';
       return;
     }
+    if (!obj.alive) return;
     if (this.behaviour.releaseLeaksRef && obj.refs === 1) return;
     obj.refs -= 1;
     if (obj.refs === 0) this.reclaim(obj, 'release');

@@ -116,4 +116,20 @@ describe('server fault injection: faultNextRelease', () => {
     ]);
     expect(events.filter((e) => e.kind === 'reclaimed')).toEqual([expect.objectContaining({ oid: 'oid2', cause: 'release' })]);
   });
+
+  test('a release for an object already gone is still sent, so it is the one the fault hits', () => {
+    const events = drive([
+      start,
+      activate,
+      { kind: 'activate', process: 'p1', handle: 'h2', clsctx: 'remote', serverInfo: true, authInfo: null },
+      { kind: 'disconnect', handle: 'h1' },
+      { kind: 'faultNextRelease' },
+      { kind: 'release', handle: 'h1' },
+      { kind: 'release', handle: 'h2' },
+    ]);
+    expect(events.filter((e) => e.kind === 'reclaimed')).toEqual([
+      expect.objectContaining({ oid: 'oid1', cause: 'disconnect' }),
+      expect.objectContaining({ oid: 'oid2', cause: 'release' }),
+    ]);
+  });
 });
