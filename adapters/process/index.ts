@@ -6,7 +6,9 @@
  * - A reset/apply/advance that does not answer within the step timeout: the step returns a
  *   `hung` event (at the virtual time the step began) plus a `note`; the adapter's process
  *   group is killed, a fresh process is started and reset with the run's seed and world (the
- *   actions so far are not replayed), and the run goes on in that fresh world. Events of the
+ *   actions so far are not replayed), and the run goes on in that fresh world; an action on a
+ *   process, proxy or callback of the old world becomes a note, never a request the fresh
+ *   world would refuse. Events of the
  *   fresh world are shifted in time so the trace stays monotonic. A hung reset, or a restart
  *   that fails, is an AdapterProtocolError instead.
  * - Exit or crash, non-JSON output, a message failing spec/protocol.schema.json, an unknown
@@ -109,6 +111,10 @@ class ProcessAdapter implements Adapter {
   private clock = 0;
   /** Added to the adapter's times: the kit time at which the current adapter world began. */
   private offset = 0;
+  /** Processes, proxies and callbacks the current adapter world has been told to make. */
+  private made = new Set<string>();
+  /** Names made in a world a restart threw away: the fresh one has never heard of them. */
+  private lost = new Set<string>();
 
   constructor(private readonly options: ProcessAdapterOptions) {
     this.argv = splitCommand(options.command);
@@ -131,6 +137,8 @@ class ProcessAdapter implements Adapter {
       this.stepIndex = 0;
       this.clock = 0;
       this.offset = 0;
+      this.made.clear();
+      this.lost.clear();
       const events = await this.exchange({ type: 'reset', id: this.nextId++, seed, world }, step, this.stepTimeoutMs);
       if (events instanceof StepTimeout) this.fail(step, `did not answer within ${events.ms} ms`);
       return this.adopt(events);
@@ -140,7 +148,17 @@ class ProcessAdapter implements Adapter {
   apply(action: Action): Promise<AdapterEvent[]> {
     // The contract sends time through advance(); accept it here too rather than confuse adapters.
     if (action.kind === 'advance') return this.advance(action.ms);
-    return this.guard(() => this.step(`apply #${this.stepIndex} (${action.kind})`, { type: 'apply', id: 0, action }, 0));
+    return this.guard(async () => {
+      const name = `apply #${this.stepIndex} (${action.kind})`;
+      const gone = usedNames(action).find((n) => this.lost.has(n));
+      if (gone !== undefined) {
+        // The generator still believes in it; the fresh world would answer with an error.
+        this.stepIndex++;
+        return [{ kind: 'note', at: this.clock, text: `${name} not carried out: ${gone} belonged to the adapter world before the restart` }];
+      }
+      for (const n of madeNames(action)) this.made.add(n);
+      return this.step(name, { type: 'apply', id: 0, action }, 0);
+    });
   }
 
   advance(ms: number): Promise<AdapterEvent[]> {
@@ -201,6 +219,8 @@ class ProcessAdapter implements Adapter {
     // The time the step asked for counts as passed, so later events stay after it.
     this.clock = startClock + advanceMs;
     this.offset = this.clock;
+    for (const n of this.made) this.lost.add(n);
+    this.made.clear();
     const { seed, world } = this.run!;
     try {
       await this.start(`${name}: restart after hang: hello`);
@@ -285,5 +305,30 @@ class ProcessAdapter implements Adapter {
     this.broken ??= `${step}: ${problem}`;
     const line = offending && 'text' in offending ? cut(offending.text) : undefined;
     throw new AdapterProtocolError(this.label, step, problem, line, stderr);
+  }
+}
+
+/** Names an action refers to that an earlier action made. */
+function usedNames(a: Action): string[] {
+  const names: string[] = [];
+  if ('process' in a && a.kind !== 'start') names.push(a.process);
+  if ('handle' in a && a.kind !== 'activate') names.push(a.handle);
+  if ('callback' in a && a.kind !== 'passCallback') names.push(a.callback);
+  return names;
+}
+
+/** Names an action makes: a process, a proxy, a callback. */
+function madeNames(a: Action): string[] {
+  switch (a.kind) {
+    case 'start':
+      return [a.process];
+    case 'activate':
+      return [a.handle];
+    case 'queryInterface':
+      return [a.newHandle];
+    case 'passCallback':
+      return [a.callback];
+    default:
+      return [];
   }
 }

@@ -86,6 +86,22 @@ test('a step that never answers becomes a hung event; the adapter is restarted a
   expect(await waitDead(second)).toBe(true);
 });
 
+test('after a restart, actions on what the old world made become notes; new names go through', async () => {
+  const adapter = await open({ command: fixture('hang-on-apply.js'), label: 'hangs', stepTimeoutMs: 1000 });
+  await adapter.reset(11, world);
+  await adapter.apply(start);
+  await adapter.apply(call); // hangs: restart
+  expect(await adapter.apply(crash)).toEqual([
+    { kind: 'note', at: 0, text: 'apply #2 (crash) not carried out: p1 belonged to the adapter world before the restart' },
+  ]);
+  const p2: Action = { kind: 'start', process: 'p2', machine: 'client1', identity: 'alice', authenticated: true };
+  expect(await adapter.apply(p2)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
+  expect(await adapter.apply({ kind: 'crash', process: 'p2' })).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
+  // a reset forgets the old world's names: p1 is an ordinary name again
+  await adapter.reset(12, world);
+  expect(await adapter.apply(crash)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
+});
+
 test('a slow answer within the timeout is fine; beyond it, it is a hang', async () => {
   const patient = await open({ command: fixture('slow.js'), stepTimeoutMs: 3000, env: { ...process.env, FAKE_DELAY_MS: '200' } });
   await patient.reset(1, world);
