@@ -58,7 +58,11 @@ export interface ObjectInfo {
   handles: HandleInfo[];
   reclaimedAt?: number;
   cause?: ReclaimCause;
-  /** Last sign of life the exporter had: creation, or a successful ping naming or holding it. */
+  /**
+   * Last sign of life the exporter had, as far as it has been written down: creation, a ping
+   * naming it, a set it left. Pings of a set it is still in count too: ask
+   * `RunState.lastAlive`, which adds them.
+   */
   lastAlive: number;
 }
 
@@ -134,6 +138,12 @@ export class RunState {
   claimed: Set<ObjectId> | null = null;
   /** For a ping event just observed: the client's view of the set before it. */
   previous: ClientPingSet | null = null;
+  /**
+   * The ping sets (by key) each object is in. A ping credits its whole set, and crediting
+   * every member on every ping made judging quadratic once sets held hundreds of objects;
+   * the credit is read from the set's last ping when asked instead (`lastAlive`).
+   */
+  private readonly memberOf = new Map<ObjectId, Set<string>>();
 
   constructor(readonly trace: Trace) {
     this.world = cloneWorld(trace.world);
@@ -407,16 +417,57 @@ export class RunState {
     this.claimed = base;
     const accepted = e.status === 'ok' || e.status === OR.OR_INVALID_OID;
     if (!accepted) {
-      if (e.status === OR.OR_INVALID_SET && before) this.pingSets.delete(key(e.setId));
+      if (e.status === OR.OR_INVALID_SET && before) this.dropSet(key(e.setId));
       return;
     }
     const id = creating ? e.newSetId : e.setId;
-    if (id !== undefined) {
-      this.pingSets.set(key(id), { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+    if (id === undefined) {
+      // A set the trace never names cannot be looked up later: credit its members now.
+      for (const oid of base) this.heardOf(oid, e);
+      for (const oid of e.dels) this.heardOf(oid, e);
+      return;
     }
-    // The exporter heard from the client about these objects just now.
-    for (const oid of base) this.heardOf(oid, e);
+    const k = key(id);
+    // The exporter heard from the client about these objects just now: the dels here, the
+    // members through the set's last ping (see lastAlive).
     for (const oid of e.dels) this.heardOf(oid, e);
+    if (before) {
+      for (const o of e.dels) this.memberOf.get(o)?.delete(k);
+      for (const o of e.adds) this.join(o, k);
+    } else {
+      // Set ids may come again after an exporter restart: the old set's credit is kept.
+      this.dropSet(k);
+      for (const o of base) this.join(o, k);
+    }
+    this.pingSets.set(k, { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+  }
+
+  /** Last sign of life the exporter had of an object: its own record or its sets' last pings. */
+  lastAlive(obj: ObjectInfo): number {
+    let at = obj.lastAlive;
+    for (const k of this.memberOf.get(obj.oid) ?? []) {
+      const set = this.pingSets.get(k);
+      if (set && set.to === obj.exporter && set.lastPingAt > at) at = set.lastPingAt;
+    }
+    return at;
+  }
+
+  private join(oid: ObjectId, key: string): void {
+    let sets = this.memberOf.get(oid);
+    if (!sets) this.memberOf.set(oid, (sets = new Set()));
+    sets.add(key);
+  }
+
+  /** A set goes: its members keep the credit of its last ping. */
+  private dropSet(key: string): void {
+    const set = this.pingSets.get(key);
+    if (!set) return;
+    this.pingSets.delete(key);
+    for (const oid of set.oids) {
+      this.memberOf.get(oid)?.delete(key);
+      const obj = this.objects.get(oid);
+      if (obj && obj.exporter === set.to) obj.lastAlive = Math.max(obj.lastAlive, set.lastPingAt);
+    }
   }
 
   private heardOf(oid: ObjectId, e: PingEvent): void {

@@ -14,9 +14,9 @@ export class EventualRundown extends Checker {
     const obj = s.objects.get(e.oid);
     if (!obj) return;
     const cutOff = s.liveHandles(e.oid).find((h) => s.processAlive(h.holder) && s.isPartitioned(h.machine, obj.exporter, e.at));
-    if (cutOff && e.at < obj.lastAlive + PING_SET_TIMEOUT_MS) {
+    if (cutOff && e.at < s.lastAlive(obj) + PING_SET_TIMEOUT_MS) {
       this.fail(
-        `${obj.exporter} ran ${e.oid} down ${formatMs(e.at - obj.lastAlive)} after its last sign of life while ${cutOff.holder} was cut off, before ${formatMs(PING_SET_TIMEOUT_MS)}`,
+        `${obj.exporter} ran ${e.oid} down ${formatMs(e.at - s.lastAlive(obj))} after its last sign of life while ${cutOff.holder} was cut off, before ${formatMs(PING_SET_TIMEOUT_MS)}`,
         [s.actionEvents[cutOff.step], e],
       );
     }
@@ -49,7 +49,7 @@ export class EventualRundown extends Checker {
     if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= since) return;
     const how = obj.handles.map((h) => (h.droppedAt === undefined ? 'partition' : h.returned ? h.dropKind : `${h.dropKind}`));
     this.exercise(`${obj.kind} object after ${[...new Set(how)].sort().join(' + ')}`);
-    const deadline = Math.max(obj.lastAlive, since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
+    const deadline = Math.max(s.lastAlive(obj), since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     const last = obj.handles.reduce((a, b) => ((a.droppedAt ?? a.createdAt) >= (b.droppedAt ?? b.createdAt) ? a : b));
     if (obj.reclaimedAt === undefined) {
       if (s.end > this.ctx.bound(deadline)) {
