@@ -11,7 +11,8 @@ Re-checks a certificate written by 'dcomkit certify' or 'dcomkit merge':
   - this kit generates runs the same way (generator schema hash);
   - re-running its campaigns (seeds, run counts, shards, corpus) under each profile gives
     the same verdict for every rule (coverage counts that differ are shown as notes);
-  - every counterexample replays to its recorded verdict.
+  - every counterexample replays to its recorded verdict (an adapter on a real clock, whose
+    timing varies, gets up to three replays per counterexample).
 
 Options:
   --hash-only             check the hash and the generator schema only; re-run nothing

@@ -136,6 +136,26 @@ describe('verify', () => {
     expect(strict.detail).toMatch(/PING-TERMINATION OK -> FAILED/);
   });
 
+  test('a real-clock adapter gets up to three replays per counterexample; a virtual-clock one gets one', async () => {
+    const cert = await certify('nt4-sp5', 100, 2);
+    // Every other adapter opened (the first is only asked its capabilities) is the fixed release,
+    // so each counterexample fails on its second replay only.
+    const flaky = (clock: 'real' | 'virtual') => {
+      let opened = 0;
+      return async () => {
+        const a = adapterFor(opened++ % 2 === 1 ? 'reference' : 'nt4-sp5');
+        (a.capabilities as { clock: unknown }).clock = clock === 'real' ? { kind: 'real', scale: 1 } : { kind: 'virtual' };
+        return a;
+      };
+    };
+    const real = await verifyCertificate(cert, { open: flaky('real'), skipCampaigns: true });
+    const check = real.checks.find((c) => c.subject === 'counterexample strict PING-TERMINATION')!;
+    expect(check.ok).toBe(true);
+    expect(check.detail).toMatch(/FAILED again.*replay 2 of at most 3/);
+    const virtual = await verifyCertificate(cert, { open: flaky('virtual'), skipCampaigns: true });
+    expect(virtual.ok).toBe(false);
+  });
+
   test('a counterexample that no longer fails, or another generator, does not verify', async () => {
     const cert = await certify('nt4-sp5', 100, 2);
     // The fixed release does not reproduce nt4-sp5's failures.
