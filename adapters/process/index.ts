@@ -8,7 +8,8 @@
  *   group is killed, a fresh process is started and reset with the run's seed and world (the
  *   actions so far are not replayed), and the run goes on in that fresh world; an action on a
  *   process, proxy or callback of the old world becomes a note, never a request the fresh
- *   world would refuse. Events of the
+ *   world would refuse (so does one on a proxy or callback whose making did not succeed: a
+ *   replay on a real clock need not go as the recorded run did). Events of the
  *   fresh world are shifted in time so the trace stays monotonic. A hung reset, or a restart
  *   that fails, is an AdapterProtocolError instead.
  * - Exit or crash, non-JSON output, a message failing spec/protocol.schema.json, an unknown
@@ -21,6 +22,7 @@
 import type { Action } from '../../spec/actions';
 import type { Adapter, Capabilities } from '../../spec/adapter';
 import type { AdapterEvent } from '../../spec/events';
+import { isSuccess } from '../../spec/constants';
 import { PROTOCOL_VERSION, type HelloMessage, type KitMessage, type WireEvent } from '../../spec/protocol';
 import type { World } from '../../spec/world';
 import { splitCommand } from './argv';
@@ -111,10 +113,12 @@ class ProcessAdapter implements Adapter {
   private clock = 0;
   /** Added to the adapter's times: the kit time at which the current adapter world began. */
   private offset = 0;
-  /** Processes, proxies and callbacks the current adapter world has been told to make. */
+  /** Processes, proxies and callbacks the current adapter world made. */
   private made = new Set<string>();
   /** Names made in a world a restart threw away: the fresh one has never heard of them. */
   private lost = new Set<string>();
+  /** Proxies and callbacks whose making did not succeed (a replay on a real clock can differ). */
+  private failed = new Set<string>();
 
   constructor(private readonly options: ProcessAdapterOptions) {
     this.argv = splitCommand(options.command);
@@ -139,6 +143,7 @@ class ProcessAdapter implements Adapter {
       this.offset = 0;
       this.made.clear();
       this.lost.clear();
+      this.failed.clear();
       const events = await this.exchange({ type: 'reset', id: this.nextId++, seed, world }, step, this.stepTimeoutMs);
       if (events instanceof StepTimeout) this.fail(step, `did not answer within ${events.ms} ms`);
       return this.adopt(events);
@@ -150,14 +155,19 @@ class ProcessAdapter implements Adapter {
     if (action.kind === 'advance') return this.advance(action.ms);
     return this.guard(async () => {
       const name = `apply #${this.stepIndex} (${action.kind})`;
-      const gone = usedNames(action).find((n) => this.lost.has(n));
+      // An action on something the adapter never made would only get an error back: the
+      // generator's model, or a replayed counterexample, believed in it.
+      const gone = usedNames(action).find((n) => this.lost.has(n) || this.failed.has(n));
       if (gone !== undefined) {
-        // The generator still believes in it; the fresh world would answer with an error.
         this.stepIndex++;
-        return [{ kind: 'note', at: this.clock, text: `${name} not carried out: ${gone} belonged to the adapter world before the restart` }];
+        const why = this.lost.has(gone) ? 'belonged to the adapter world before the restart' : 'was never made in this run (making it did not succeed)';
+        return [{ kind: 'note', at: this.clock, text: `${name} not carried out: ${gone} ${why}` }];
       }
-      for (const n of madeNames(action)) this.made.add(n);
-      return this.step(name, { type: 'apply', id: 0, action }, 0);
+      const events = await this.step(name, { type: 'apply', id: 0, action }, 0);
+      const ok = action.kind === 'start' || events.some((e) => e.kind === 'completed' && isSuccess(e.hr));
+      // A restart inside this step has already moved what was made before it to `lost`.
+      for (const n of madeNames(action)) (ok && !this.lost.has(n) ? this.made : this.failed).add(n);
+      return events;
     });
   }
 

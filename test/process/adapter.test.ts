@@ -102,6 +102,19 @@ test('after a restart, actions on what the old world made become notes; new name
   expect(await adapter.apply(crash)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
 });
 
+test('an action on a proxy whose making failed becomes a note, not a request the adapter refuses', async () => {
+  const adapter = await open({ command: fixture('failed-activate.js') });
+  await adapter.reset(1, world);
+  await adapter.apply(start);
+  const activate: Action = { kind: 'activate', process: 'p1', handle: 'h1', clsctx: 'remote', serverInfo: true, authInfo: null };
+  expect(await adapter.apply(activate)).toEqual([{ kind: 'completed', at: 0, hr: 0x80040154 }]);
+  expect(await adapter.apply(call)).toEqual([
+    { kind: 'note', at: 0, text: 'apply #2 (call) not carried out: h1 was never made in this run (making it did not succeed)' },
+  ]);
+  // A name the run never tried to make still goes to the adapter, whose answer stands.
+  await expect(adapter.apply({ kind: 'call', handle: 'h9' })).rejects.toThrow(/unknown handle/);
+});
+
 test('a slow answer within the timeout is fine; beyond it, it is a hang', async () => {
   const patient = await open({ command: fixture('slow.js'), stepTimeoutMs: 3000, env: { ...process.env, FAKE_DELAY_MS: '200' } });
   await patient.reset(1, world);
