@@ -144,6 +144,13 @@ export class RunState {
    * the credit is read from the set's last ping when asked instead (`lastAlive`).
    */
   private readonly memberOf = new Map<ObjectId, Set<string>>();
+  /**
+   * Members of each set (by key) that its client machine no longer references: the only ones
+   * PING-TERMINATION must look at on a ping, kept up to date as references and sets change.
+   */
+  private readonly unreferencedIn = new Map<string, Set<ObjectId>>();
+  /** Key of the set the ping just observed was filed under, if it was. */
+  private filedUnder: string | null = null;
 
   constructor(readonly trace: Trace) {
     this.world = cloneWorld(trace.world);
@@ -197,11 +204,21 @@ export class RunState {
     let byKey = this.live.get(machine);
     if (!byKey) this.live.set(machine, (byKey = new Map()));
     let entry = byKey.get(key);
+    // Watched: known to the machine and not referenced now (what unreferencedSince answers).
+    const wasWatched = entry !== undefined && entry.count <= 0;
     if (!entry) byKey.set(key, (entry = { count: 0, lastDropAt: 0, lastDropStep: -1 }));
     entry.count += delta;
     if (delta < 0) {
       entry.lastDropAt = this.now;
       entry.lastDropStep = step;
+    }
+    // An object's last reference on this machine ends, or one comes back: the watch lists of
+    // the machine's sets that hold it follow (keys of objects never start with '>').
+    if (key.startsWith('>') || wasWatched === entry.count <= 0) return;
+    for (const k of this.memberOf.get(key) ?? []) {
+      if (this.pingSets.get(k)?.from !== machine) continue;
+      if (entry.count > 0) this.unreferencedIn.get(k)?.delete(key);
+      else this.watch(k).add(key);
     }
   }
 
@@ -219,6 +236,7 @@ export class RunState {
     if (this.dropped.length > 0) this.dropped = [];
     this.claimed = null;
     this.previous = null;
+    this.filedUnder = null;
     switch (e.kind) {
       case 'action':
         return this.onAction(e);
@@ -432,14 +450,18 @@ export class RunState {
     // members through the set's last ping (see lastAlive).
     for (const oid of e.dels) this.heardOf(oid, e);
     if (before) {
-      for (const o of e.dels) this.memberOf.get(o)?.delete(k);
-      for (const o of e.adds) this.join(o, k);
+      for (const o of e.dels) {
+        this.memberOf.get(o)?.delete(k);
+        this.unreferencedIn.get(k)?.delete(o);
+      }
+      for (const o of e.adds) this.join(o, k, e.from);
     } else {
       // Set ids may come again after an exporter restart: the old set's credit is kept.
       this.dropSet(k);
-      for (const o of base) this.join(o, k);
+      for (const o of base) this.join(o, k, e.from);
     }
     this.pingSets.set(k, { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+    this.filedUnder = k;
   }
 
   /** Last sign of life the exporter had of an object: its own record or its sets' last pings. */
@@ -452,10 +474,26 @@ export class RunState {
     return at;
   }
 
-  private join(oid: ObjectId, key: string): void {
+  private join(oid: ObjectId, key: string, from: MachineId): void {
     let sets = this.memberOf.get(oid);
     if (!sets) this.memberOf.set(oid, (sets = new Set()));
     sets.add(key);
+    if (this.unreferencedSince(from, { oid })) this.watch(key).add(oid);
+  }
+
+  private watch(key: string): Set<ObjectId> {
+    let oids = this.unreferencedIn.get(key);
+    if (!oids) this.unreferencedIn.set(key, (oids = new Set()));
+    return oids;
+  }
+
+  /**
+   * For the ping just observed: the OIDs it claims that its machine no longer references, in
+   * no particular order (all of `claimed` that unreferencedSince knows).
+   */
+  claimedUnreferenced(from: MachineId): Iterable<ObjectId> {
+    if (this.filedUnder !== null) return this.unreferencedIn.get(this.filedUnder) ?? [];
+    return [...(this.claimed ?? [])].filter((oid) => this.unreferencedSince(from, { oid }));
   }
 
   /** A set goes: its members keep the credit of its last ping. */
@@ -463,6 +501,7 @@ export class RunState {
     const set = this.pingSets.get(key);
     if (!set) return;
     this.pingSets.delete(key);
+    this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
       this.memberOf.get(oid)?.delete(key);
       const obj = this.objects.get(oid);

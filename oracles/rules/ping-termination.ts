@@ -1,4 +1,4 @@
-import { PING_PERIOD_MS, formatMs, type TraceEvent } from '../../spec';
+import { PING_PERIOD_MS, formatMs, type ObjectId, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
@@ -17,9 +17,17 @@ export class PingTermination extends Checker {
       return;
     }
     if (e.kind !== 'ping' || e.duplicate || !s.claimed) return;
-    for (const oid of s.claimed) {
+    // Only claimed objects the machine no longer references can be late; a set may hold
+    // hundreds that it does.
+    const late: ObjectId[] = [];
+    for (const oid of s.claimedUnreferenced(e.from)) {
       const since = s.unreferencedSince(e.from, { oid });
-      if (!since || e.at <= since.at + PING_PERIOD_MS || this.flagged.has(oid)) continue;
+      if (since && e.at > since.at + PING_PERIOD_MS && !this.flagged.has(oid)) late.push(oid);
+    }
+    // Reported in the order the ping lists them.
+    const order = late.length > 1 ? [...s.claimed].filter((oid) => late.includes(oid)) : late;
+    for (const oid of order) {
+      const since = s.unreferencedSince(e.from, { oid })!;
       this.flagged.add(oid);
       this.fail(
         `${e.from} still pings ${oid} on ${e.to} ${formatMs(e.at - since.at)} after its last reference ended (limit ${formatMs(PING_PERIOD_MS)})`,
