@@ -124,6 +124,22 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     expect(done.hr).toBe(HR.RPC_E_DISCONNECTED);
   });
 
+  test('a local activation finds no class (node-dcom only activates remotely); the next remote one works', async () => {
+    const local: Action = { kind: 'activate', process: 'p1', handle: 'h1', clsctx: 'local', serverInfo: false, authInfo: null };
+    const events = await drive(adapter, [start, local, activate('h2')]);
+    const [first, second] = of(events, 'completed');
+    expect(first).toMatchObject({ hr: HR.REGDB_E_CLASSNOTREG, detail: 'node-dcom has no local activation' });
+    expect(first.oid).toBeUndefined();
+    expect(second).toMatchObject({ hr: 0, oid: 'oid1' });
+  });
+
+  test('two sessions of one process ping at the same instant, every period, and each ping is answered', async () => {
+    const events = await drive(adapter, [start, activate('h1'), activate('h2'), 5 * PING_PERIOD_MS]);
+    const byTime = new Map<number, number>();
+    for (const p of pings(events)) byTime.set(p.at, (byTime.get(p.at) ?? 0) + (p.status === 'ok' ? 1 : 0));
+    expect([...byTime]).toEqual([1, 2, 3, 4, 5].map((k) => [k * PING_PERIOD_MS, 2]));
+  });
+
   test('close leaves no client process behind', async () => {
     await drive(adapter, [start, activate(), { kind: 'abandon', process: 'p1' }]);
     const pids = adapter.clientPids();
