@@ -441,14 +441,14 @@ export class RunState {
     const id = creating ? e.newSetId : e.setId;
     if (id === undefined) {
       // A set the trace never names cannot be looked up later: credit its members now.
-      for (const oid of base) this.heardOf(oid, e);
-      for (const oid of e.dels) this.heardOf(oid, e);
+      for (const oid of base) this.heardOf(oid, e.to, e.at);
+      for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
       return;
     }
     const k = key(id);
     // The exporter heard from the client about these objects just now: the dels here, the
     // members through the set's last ping (see lastAlive).
-    for (const oid of e.dels) this.heardOf(oid, e);
+    for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
     if (before) {
       for (const o of e.dels) {
         this.memberOf.get(o)?.delete(k);
@@ -504,13 +504,13 @@ export class RunState {
     this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
       this.memberOf.get(oid)?.delete(key);
-      const obj = this.objects.get(oid);
-      if (obj && obj.exporter === set.to) obj.lastAlive = Math.max(obj.lastAlive, set.lastPingAt);
+      this.heardOf(oid, set.to, set.lastPingAt);
     }
   }
 
-  private heardOf(oid: ObjectId, e: PingEvent): void {
+  /** The exporter `to` had news of the object at `at`. */
+  private heardOf(oid: ObjectId, to: MachineId, at: number): void {
     const obj = this.objects.get(oid);
-    if (obj && obj.exporter === e.to) obj.lastAlive = Math.max(obj.lastAlive, e.at);
+    if (obj && obj.exporter === to) obj.lastAlive = Math.max(obj.lastAlive, at);
   }
 }
