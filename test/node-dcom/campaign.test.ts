@@ -11,8 +11,8 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
  * Random runs against the real, unmodified node-dcom 1.0.9 over MSRPC: the kit must find its
  * ping and exit bugs by itself. Each node-dcom run costs real time (Node processes, NTLM), so
  * shrinking gets 10 s per failed rule; the whole command takes about a minute on a 2-core
- * machine. It waits for the Wine campaign to finish rather than run beside it (and its clock
- * starts when it gets the machine).
+ * machine (printed, not asserted: speed belongs in bench/). It waits for the Wine campaign to
+ * finish rather than run beside it.
  */
 describe('dcomkit run --adapter node-dcom', () => {
   test('30 runs report PING-TERMINATION and PROCESS-EXIT FAILED with counterexamples of at most 6 actions', async () => {
@@ -37,6 +37,5 @@ describe('dcomkit run --adapter node-dcom', () => {
     }
     // Callbacks, blankets and ACLs are outside what node-dcom can express: never passed.
     expect(r.stdout).toMatch(/^CALLBACK-MARSHALLING +UNIMPLEMENTED .*cannot carry out passCallback/m);
-    expect(seconds).toBeLessThan(120);
   }, 900_000);
 });
