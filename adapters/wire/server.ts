@@ -578,7 +578,7 @@ export class WireServer {
   /** Cuts a client machine off: its connections close and new ones are refused. */
   partition(machine: ClientMachine): void {
     this.partitioned.add(machine);
-    for (const [sock, m] of this.socketMachine) if (m === machine) sock.resetAndDestroy();
+    for (const [sock, m] of this.socketMachine) if (m === machine) cut(sock);
   }
 
   heal(machine: ClientMachine): void {
@@ -591,7 +591,7 @@ export class WireServer {
    */
   crash(): void {
     for (const obj of [...this.objects.values()]) this.reclaim(obj, 'server-crash');
-    for (const sock of this.sockets) sock.resetAndDestroy();
+    for (const sock of this.sockets) cut(sock);
     this.held = [];
     this.generation++;
     this.oxid = id64(0x0a000000 + this.generation);
@@ -604,6 +604,19 @@ export class WireServer {
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     this.listeners = [];
   }
+}
+
+/**
+ * Drops a connection with a reset, as a dying process's connections go. A connection whose
+ * client has already closed its side (we read its FIN and Node is ending ours) cannot be
+ * reset: libuv refuses (uv_tcp_close_reset gives EINVAL once a shutdown is under way), Node
+ * then emits 'error' but never 'close' and lets go of the handle, so the socket would stay in
+ * `sockets` and in `flows()` for good, and the adapter's settled() check would never hold
+ * again. Such a connection is closed plainly instead; its client is gone anyway.
+ */
+function cut(sock: net.Socket): void {
+  if (sock.writableEnded) sock.destroy();
+  else sock.resetAndDestroy();
 }
 
 function hex(n: number): string {

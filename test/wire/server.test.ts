@@ -39,3 +39,33 @@ describe('wire server outbox', () => {
     }
   });
 });
+
+describe('wire server crash', () => {
+  test('a connection whose client already closed its side is forgotten too, not left in flows() for good', async () => {
+    const server = await WireServer.start({ now: () => 0, emit: () => undefined, outbox: true });
+    const client = new net.Socket();
+    client.on('error', () => undefined);
+    try {
+      const port = Number(/\[(\d+)\]/.exec(server.scmAddress('client1'))![1]);
+      await new Promise<void>((r) => client.connect(port, '127.0.0.1', r));
+      // The adapter reads flows() while the connection lives (which also caches its port).
+      for (let i = 0; i < 200 && server.flows().size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(server.flows().size).toBe(1);
+      // The server's end of it, to catch the moment the client's FIN is read.
+      const [accepted] = (server as unknown as { sockets: Set<net.Socket> }).sockets;
+      // A client process killed just before the server crashes: its FIN arrives, Node starts
+      // ending the server's side (next tick), and the crash lands while that shutdown is under way.
+      const crashed = new Promise<void>((resolve) =>
+        accepted.once('end', () => process.nextTick(() => process.nextTick(() => (server.crash(), resolve())))),
+      );
+      client.end();
+      await crashed;
+      for (let i = 0; i < 100 && server.flows().size > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect([...server.flows().keys()]).toEqual([]);
+    } finally {
+      client.destroy();
+      // Bounded: with the bug the leaked connection keeps the listener from ever closing.
+      await Promise.race([server.close(), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+  });
+});
