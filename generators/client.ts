@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { AUTHN_SVC, CLIENT_MACHINES, EOAC, INTERFACES, type Action, type ActionKind, type AuthnLevel, type ImpLevel } from '../spec';
 import type { ResolvedGeneratorOptions } from './options';
+import { record } from './record';
 import { pickFrom, type ActionTemplate } from './template';
 
 const authnLevelArb = fc.integer({ min: 0, max: 6 }) as fc.Arbitrary<AuthnLevel>;
@@ -47,29 +48,27 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
     // Two times in three a new process joins the machine of a live one: a machine's resolver
     // pings for all its processes in one set, and that sharing is where ping-set bookkeeping
     // (adds and deletes of one process among another's, sequence numbers) gets exercised.
-    start: fc
-      .record({
-        machine: fc.constantFrom(...CLIENT_MACHINES),
-        join: fc.option(pick, { freq: 3 }),
-        identity: identityArb,
-        authenticated: fc.boolean(),
-      })
-      .map(({ machine, join, ...r }) => ({
-        kind: 'start',
-        resolve: (m) => {
-          if (m.processes.size >= o.maxProcesses) return undefined;
-          const beside = join === null ? undefined : pickFrom(m.liveProcesses(), join);
-          return { kind: 'start', process: m.fresh('p'), machine: beside === undefined ? machine : m.processes.get(beside)!.machine, ...r };
-        },
-      })),
-    initSecurity: onProcess('initSecurity', fc.record({ authnLevel: authnLevelArb, impLevel: impLevelArb, capabilities: capabilitiesArb })),
+    start: record({
+      machine: fc.constantFrom(...CLIENT_MACHINES),
+      join: fc.option(pick, { freq: 3 }),
+      identity: identityArb,
+      authenticated: fc.boolean(),
+    }).map(({ machine, join, ...r }) => ({
+      kind: 'start',
+      resolve: (m) => {
+        if (m.processes.size >= o.maxProcesses) return undefined;
+        const beside = join === null ? undefined : pickFrom(m.liveProcesses(), join);
+        return { kind: 'start', process: m.fresh('p'), machine: beside === undefined ? machine : m.processes.get(beside)!.machine, ...r };
+      },
+    })),
+    initSecurity: onProcess('initSecurity', record({ authnLevel: authnLevelArb, impLevel: impLevelArb, capabilities: capabilitiesArb })),
     activate: fc
       .tuple(
         pick,
-        fc.record({
+        record({
           clsctx: fc.constantFrom<'local' | 'remote'>('remote', 'local'),
           serverInfo: fc.boolean(),
-          authInfo: fc.option(fc.record({ authnSvc: authnSvcArb, authnLevel: authnLevelArb, impLevel: impLevelArb, identity: identityArb }), {
+          authInfo: fc.option(record({ authnSvc: authnSvcArb, authnLevel: authnLevelArb, impLevel: impLevelArb, identity: identityArb }), {
             nil: null,
             freq: 2,
           }),
@@ -84,7 +83,7 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
       })),
     setBlanket: onHandle(
       'setBlanket',
-      fc.record({
+      record({
         target: fc.constantFrom<'interface' | 'iunknown'>('interface', 'iunknown'),
         authnSvc: authnSvcArb,
         authnLevel: authnLevelArb,
@@ -92,7 +91,7 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
         capabilities: capabilitiesArb,
       }),
     ),
-    queryInterface: onHandle('queryInterface', fc.record({ iid: fc.constantFrom(...INTERFACES) }), { field: 'newHandle', prefix: 'h' }),
+    queryInterface: onHandle('queryInterface', record({ iid: fc.constantFrom(...INTERFACES) }), { field: 'newHandle', prefix: 'h' }),
     addRef: onHandle('addRef', fc.constant({})),
     release: onHandle('release', fc.constant({})),
     call: onHandle('call', fc.constant({})),

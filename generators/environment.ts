@@ -15,6 +15,7 @@ import {
   type ProtocolOrder,
   type World,
 } from '../spec';
+import { record } from './record';
 import { fixed, pickFrom, type ActionTemplate } from './template';
 
 const OTHERS = PRINCIPALS.filter((p) => p !== 'SYSTEM' && p !== 'Everyone');
@@ -24,16 +25,14 @@ export const accessArb: fc.Arbitrary<AccessPermission> = fc.oneof(
   { withCrossShrink: true },
   fc.constant<AccessPermission>({ kind: 'absent' }),
   fc.constant<AccessPermission>({ kind: 'empty' }),
-  fc
-    .record({ system: fc.boolean(), everyone: fc.boolean(), others: fc.subarray([...OTHERS], { minLength: 1 }) })
+  record({ system: fc.boolean(), everyone: fc.boolean(), others: fc.subarray([...OTHERS], { minLength: 1 }) })
     .map(({ system, everyone, others }): AccessPermission => {
       const allow: Principal[] = [...others];
       if (system) allow.unshift('SYSTEM');
       if (everyone && system) allow.push('Everyone');
       return { kind: 'list', allow, deny: [] };
     }),
-  fc
-    .record({ deny: fc.constantFrom<Principal[]>(['SYSTEM'], ['Everyone']), others: fc.subarray([...OTHERS], { minLength: 1 }) })
+  record({ deny: fc.constantFrom<Principal[]>(['SYSTEM'], ['Everyone']), others: fc.subarray([...OTHERS], { minLength: 1 }) })
     .map(({ deny, others }): AccessPermission => ({ kind: 'list', allow: ['SYSTEM', ...others], deny })),
 );
 
@@ -47,7 +46,7 @@ export const protocolsArb: fc.Arbitrary<ProtocolOrder> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<ProtocolOrder>(PROTOCOL_ORDERS[1]) },
 );
 
-const machineArb: fc.Arbitrary<MachineConfig> = fc.record({
+const machineArb: fc.Arbitrary<MachineConfig> = record({
   access: accessArb,
   protocols: protocolsArb,
   trust: fc.constantFrom(...DOMAIN_TRUSTS),
@@ -75,14 +74,13 @@ export const environmentArbs: Partial<Record<Action['kind'], fc.Arbitrary<Action
     kind: 'advance' as const,
     resolve: (m) => (m.processes.size === 0 ? undefined : { kind: 'advance', ms }),
   })),
-  setAccess: always(fc.record({ machine: fc.constantFrom(...MACHINES), access: accessArb }).map((r): Action => ({ kind: 'setAccess', ...r }))),
+  setAccess: always(record({ machine: fc.constantFrom(...MACHINES), access: accessArb }).map((r): Action => ({ kind: 'setAccess', ...r }))),
   setProtocols: always(
-    fc
-      .record({ machine: fc.constantFrom(...MACHINES), protocols: fc.constantFrom(...PROTOCOL_ORDERS) })
+    record({ machine: fc.constantFrom(...MACHINES), protocols: fc.constantFrom(...PROTOCOL_ORDERS) })
       .map((r): Action => ({ kind: 'setProtocols', ...r })),
   ),
   setTrust: always(
-    fc.record({ machine: clientMachineArb, trust: fc.constantFrom(...DOMAIN_TRUSTS) }).map((r): Action => ({ kind: 'setTrust', ...r })),
+    record({ machine: clientMachineArb, trust: fc.constantFrom(...DOMAIN_TRUSTS) }).map((r): Action => ({ kind: 'setTrust', ...r })),
   ),
   // A partition or heal applies to whichever client machine is in the right state.
   partition: fc.nat({ max: 7 }).map((n) => ({
