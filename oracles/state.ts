@@ -26,6 +26,9 @@ import {
   type World,
 } from '../spec';
 
+/** The shared empty list of a ping with no re-adds or strangers (nobody modifies it). */
+const NONE: readonly ObjectId[] = [];
+
 export const SERVER_HOLDER = '<server>';
 
 export type DropKind = 'release' | 'exit' | 'abandon' | 'crash' | 'server-release' | 'server-crash';
@@ -136,8 +139,15 @@ export class RunState {
   private releaseFault: 'armed' | 'hit' | null = null;
   /** For a ping event just observed: the set it keeps alive as the client claims it. */
   claimed: Set<ObjectId> | null = null;
-  /** For a ping event just observed: the client's view of the set before it. */
+  /**
+   * For a ping event just observed: the client's view of the set before it. Its `oids` are
+   * the set's, which an accepted ComplexPing has already changed: read `readded` and
+   * `strangers` for what the ping did to them.
+   */
   previous: ClientPingSet | null = null;
+  /** For a ping on a known set: its adds that were members already, and its dels that were not. */
+  readded: readonly ObjectId[] = NONE;
+  strangers: readonly ObjectId[] = NONE;
   /**
    * The ping sets (by key) each object is in. A ping credits its whole set, and crediting
    * every member on every ping made judging quadratic once sets held hundreds of objects;
@@ -236,6 +246,7 @@ export class RunState {
     if (this.dropped.length > 0) this.dropped = [];
     this.claimed = null;
     this.previous = null;
+    this.readded = this.strangers = NONE;
     this.filedUnder = null;
     switch (e.kind) {
       case 'action':
@@ -425,15 +436,21 @@ export class RunState {
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const before = creating ? null : this.pingSets.get(key(e.setId)) ?? null;
     this.previous = before;
-    // A ping that changes nothing (SimplePing) shares its set's OIDs: nobody mutates them.
+    if (before) {
+      if (e.adds.length) this.readded = e.adds.filter((o) => before.oids.has(o));
+      if (e.dels.length) this.strangers = e.dels.filter((o) => !before.oids.has(o));
+    }
+    const accepted = e.status === 'ok' || e.status === OR.OR_INVALID_OID;
+    // An accepted change to a known set changes its OIDs in place: copying them for every
+    // ComplexPing made judging grow with set size, and sets hold hundreds in long runs. A
+    // ping that changes nothing shares them; a refused one claims a copy.
     const unchanged = before !== null && e.adds.length === 0 && e.dels.length === 0;
-    const base = unchanged ? before.oids : before ? new Set(before.oids) : new Set<ObjectId>();
+    const base = unchanged || (before && accepted) ? before.oids : before ? new Set(before.oids) : new Set<ObjectId>();
     if (!unchanged) {
       for (const o of e.adds) base.add(o);
       for (const o of e.dels) base.delete(o);
     }
     this.claimed = base;
-    const accepted = e.status === 'ok' || e.status === OR.OR_INVALID_OID;
     if (!accepted) {
       if (e.status === OR.OR_INVALID_SET && before) this.dropSet(key(e.setId));
       return;

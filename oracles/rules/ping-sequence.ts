@@ -54,10 +54,8 @@ export class PingSequence extends Checker {
     }
     if (e.type === 'simple') return;
     if (e.seq <= before.lastSeq) this.once(`${link} ${e.setId} seq`, `ComplexPing on set ${e.setId} reuses sequence number ${e.seq} (last ${before.lastSeq})`, e);
-    const readded = e.adds.filter((o) => before.oids.has(o));
-    if (readded.length) this.once(`${link} readd`, `ComplexPing adds ${readded.join(' ')} already in set ${e.setId}`, e);
-    const strangers = e.dels.filter((o) => !before.oids.has(o));
-    if (strangers.length) this.once(`${link} strangers`, `ComplexPing deletes ${strangers.join(' ')}, not in set ${e.setId}`, e);
+    if (s.readded.length) this.once(`${link} readd`, `ComplexPing adds ${s.readded.join(' ')} already in set ${e.setId}`, e);
+    if (s.strangers.length) this.once(`${link} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
   }
 
   /** The exporter must ignore, with success, a ComplexPing older than one it accepted. */
