@@ -288,24 +288,27 @@ async function longTrace(minEvents: number): Promise<Trace> {
   }
 }
 
-function oracleCost(trace: Trace, n: number): OracleCost {
-  const prefix: Trace = { ...trace, events: trace.events.slice(0, n) };
-  judge(prefix, 'strict');
-  // Five rounds of at least 150 ms of CPU each; the fastest round counts (the machine is
-  // shared, and interference only ever adds time).
-  let best = Infinity;
-  let repeats = 0;
+function oracleCosts(trace: Trace, sizes: readonly number[]): OracleCost[] {
+  const prefixes = sizes.map((n): Trace => ({ ...trace, events: trace.events.slice(0, n) }));
+  for (const p of prefixes) judge(p, 'strict');
+  const best = sizes.map(() => Infinity);
+  const repeats = sizes.map(() => 0);
+  // Five rounds of at least 150 ms of CPU per size; the fastest round counts (the machine is
+  // shared, and interference only ever adds time). Sizes take turns within each round: this
+  // VM's speed drifts over seconds, and measuring one size after another read drift as growth.
   for (let round = 0; round < 5; round++) {
-    let k = 0;
-    const c0 = cpuMs();
-    while (cpuMs() - c0 < 150 || k < 3) {
-      judge(prefix, 'strict');
-      k += 1;
-    }
-    best = Math.min(best, ((cpuMs() - c0) * 1000) / (k * n));
-    repeats += k;
+    prefixes.forEach((prefix, i) => {
+      let k = 0;
+      const c0 = cpuMs();
+      while (cpuMs() - c0 < 150 || k < 3) {
+        judge(prefix, 'strict');
+        k += 1;
+      }
+      best[i] = Math.min(best[i], ((cpuMs() - c0) * 1000) / (k * sizes[i]));
+      repeats[i] += k;
+    });
   }
-  return { events: n, repeats, usPerEvent: best };
+  return sizes.map((events, i) => ({ events, repeats: repeats[i], usPerEvent: best[i] }));
 }
 
 // --- report ---------------------------------------------------------------------------------
@@ -388,7 +391,7 @@ async function main(): Promise<void> {
 
   console.log('\nOracle cost against trace length (judge, all rules, strict):');
   const trace = await longTrace(10_000);
-  const costs = [100, 1000, 10_000].map((n) => oracleCost(trace, n));
+  const costs = oracleCosts(trace, [100, 1000, 10_000]);
   console.log(
     table([
       ['events', 'µs per event', 'ratio to 10^2', 'n log n allows'],
