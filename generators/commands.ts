@@ -126,13 +126,13 @@ function omittedArb(capabilities: Pick<Capabilities, 'actions'>): fc.Arbitrary<A
 /** Commands drawn per action a run may apply. */
 const COMMANDS_PER_ACTION = 3;
 
+type Commands = Iterable<fc.Command<GenModel, ActionSink>>;
+
 /**
  * A generated run that carries fast-check's clone hook itself. fast-check clones the commands
  * of every run (they record which of them ran); mapped onto a plain object, that clone is
  * wrapped in property getters and closures that cost more than generating the run did.
  */
-type Commands = Iterable<fc.Command<GenModel, ActionSink>>;
-
 class GeneratedRun implements RunInput {
   constructor(
     readonly commands: Commands,
@@ -159,7 +159,7 @@ export function runArb(capabilities: Pick<Capabilities, 'actions'>, options?: Ge
   // fast-check shrinks a tuple entry by entry in this order: the actions first, because each
   // shrink attempt is a whole run, and on a real target runs cost real time that a budget caps.
   // The last entry is unused: it draws what fc.record drew for its objects' prototype, which
-  // keeps every seed's runs as they were when this was a record.
+  // keeps every seed's runs, and how they shrink, as they were when this was a record.
   return fc
     .tuple(commands, worldArb, fc.integer({ min: 0, max: 0x7fffffff }), omittedArb(capabilities), fc.boolean())
     .map(([c, world, seed, omitted]) => new GeneratedRun(c, world, seed, omitted));
