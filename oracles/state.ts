@@ -445,7 +445,7 @@ export class RunState {
     // ComplexPing made judging grow with set size, and sets hold hundreds in long runs. A
     // ping that changes nothing shares them; a refused one claims a copy.
     const unchanged = before !== null && e.adds.length === 0 && e.dels.length === 0;
-    const base = unchanged || (before && accepted) ? before.oids : before ? new Set(before.oids) : new Set<ObjectId>();
+    const base = before ? (unchanged || accepted ? before.oids : new Set(before.oids)) : new Set<ObjectId>();
     if (!unchanged) {
       for (const o of e.adds) base.add(o);
       for (const o of e.dels) base.delete(o);
