@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { AUTHN_SVC, CLIENT_MACHINES, EOAC, INTERFACES, type Action, type ActionKind, type AuthnLevel, type ImpLevel } from '../spec';
 import type { ResolvedGeneratorOptions } from './options';
 import { record } from './record';
-import { pickFrom, type ActionTemplate } from './template';
+import type { ActionCommand } from './command';
+import { pickFrom, template } from './template';
 
 const authnLevelArb = fc.integer({ min: 0, max: 6 }) as fc.Arbitrary<AuthnLevel>;
 const impLevelArb = fc.integer({ min: 0, max: 4 }) as fc.Arbitrary<ImpLevel>;
@@ -15,35 +16,35 @@ const pick = fc.nat({ max: 7 });
 /** A template acting on the pick-th live process. */
 function onProcess<K extends 'initSecurity' | 'exit' | 'abandon' | 'crash'>(
   kind: K,
-  rest: fc.Arbitrary<Omit<Extract<Action, { kind: K }>, 'kind' | 'process'>>,
-): fc.Arbitrary<ActionTemplate> {
-  return fc.tuple(pick, rest).map(([n, r]) => ({
-    kind,
-    resolve: (m) => {
+  rest?: fc.Arbitrary<Omit<Extract<Action, { kind: K }>, 'kind' | 'process'>>,
+): fc.Arbitrary<ActionCommand> {
+  const on = (n: number, r?: object) =>
+    template(kind, (m) => {
       const process = pickFrom(m.liveProcesses(), n);
       return process === undefined ? undefined : ({ kind, process, ...r } as Action);
-    },
-  }));
+    });
+  // Without parameters the pick is drawn alone: the same draws as a tuple with a constant,
+  // one layer fewer.
+  return rest ? fc.tuple(pick, rest).map(([n, r]) => on(n, r)) : pick.map((n) => on(n));
 }
 
 /** A template acting on the pick-th live proxy. */
 function onHandle<K extends ActionKind>(
   kind: K,
-  rest: fc.Arbitrary<Record<string, unknown>>,
+  rest?: fc.Arbitrary<Record<string, unknown>>,
   fresh?: { field: string; prefix: string },
-): fc.Arbitrary<ActionTemplate> {
-  return fc.tuple(pick, rest).map(([n, r]) => ({
-    kind,
-    resolve: (m) => {
+): fc.Arbitrary<ActionCommand> {
+  const on = (n: number, r?: object) =>
+    template(kind, (m) => {
       const handle = pickFrom(m.liveHandles(), n);
       if (handle === undefined) return undefined;
       const extra = fresh ? { [fresh.field]: m.fresh(fresh.prefix) } : {};
       return { kind, handle, ...r, ...extra } as Action;
-    },
-  }));
+    });
+  return rest ? fc.tuple(pick, rest).map(([n, r]) => on(n, r)) : pick.map((n) => on(n));
 }
 
-export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKind, fc.Arbitrary<ActionTemplate>>> {
+export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKind, fc.Arbitrary<ActionCommand>>> {
   return {
     // Two times in three a new process joins the machine of a live one: a machine's resolver
     // pings for all its processes in one set, and that sharing is where ping-set bookkeeping
@@ -53,14 +54,13 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
       join: fc.option(pick, { freq: 3 }),
       identity: identityArb,
       authenticated: fc.boolean(),
-    }).map(({ machine, join, ...r }) => ({
-      kind: 'start',
-      resolve: (m) => {
+    }).map(({ machine, join, ...r }) =>
+      template('start', (m) => {
         if (m.processes.size >= o.maxProcesses) return undefined;
         const beside = join === null ? undefined : pickFrom(m.liveProcesses(), join);
         return { kind: 'start', process: m.fresh('p'), machine: beside === undefined ? machine : m.processes.get(beside)!.machine, ...r };
-      },
-    })),
+      }),
+    ),
     initSecurity: onProcess('initSecurity', record({ authnLevel: authnLevelArb, impLevel: impLevelArb, capabilities: capabilitiesArb })),
     activate: fc
       .tuple(
@@ -74,13 +74,12 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
           }),
         }),
       )
-      .map(([n, r]) => ({
-        kind: 'activate',
-        resolve: (m) => {
+      .map(([n, r]) =>
+        template('activate', (m) => {
           const process = pickFrom(m.liveProcesses(), n);
           return process === undefined ? undefined : { kind: 'activate', process, handle: m.fresh('h'), ...r };
-        },
-      })),
+        }),
+      ),
     setBlanket: onHandle(
       'setBlanket',
       record({
@@ -92,12 +91,12 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
       }),
     ),
     queryInterface: onHandle('queryInterface', record({ iid: fc.constantFrom(...INTERFACES) }), { field: 'newHandle', prefix: 'h' }),
-    addRef: onHandle('addRef', fc.constant({})),
-    release: onHandle('release', fc.constant({})),
-    call: onHandle('call', fc.constant({})),
-    passCallback: onHandle('passCallback', fc.constant({}), { field: 'callback', prefix: 'cb' }),
-    exit: onProcess('exit', fc.constant({})),
-    abandon: onProcess('abandon', fc.constant({})),
-    crash: onProcess('crash', fc.constant({})),
+    addRef: onHandle('addRef'),
+    release: onHandle('release'),
+    call: onHandle('call'),
+    passCallback: onHandle('passCallback', undefined, { field: 'callback', prefix: 'cb' }),
+    exit: onProcess('exit'),
+    abandon: onProcess('abandon'),
+    crash: onProcess('crash'),
   };
 }

@@ -1,57 +1,13 @@
 /** Runs as fast-check model-based command sequences over the adapter's supported actions. */
 import fc from 'fast-check';
-import { describeAction, type Action, type ActionKind, type AdapterEvent, type Capabilities, type World } from '../spec';
+import type { ActionKind, Capabilities, World } from '../spec';
 import { clientArbs } from './client';
+import type { ActionCommand, ActionSink } from './command';
 import { environmentArbs, worldArb } from './environment';
 import { GenModel } from './model';
 import { resolveGeneratorOptions, type GeneratorOptions } from './options';
 import { serverArbs } from './server';
-import { SKIP, type ActionTemplate } from './template';
-
-/**
- * Where commands send their actions: the runner's recorder in front of an adapter. It answers
- * at once when its adapter can, and the runs then go through fc.modelRun without promises.
- */
-export interface ActionSink {
-  apply(action: Action): readonly AdapterEvent[] | Promise<readonly AdapterEvent[]>;
-}
-
-/**
- * Typed as fast-check's synchronous Command: with a synchronous sink `run` returns nothing;
- * otherwise it returns a promise, which asyncModelRun awaits.
- */
-export class ActionCommand implements fc.Command<GenModel, ActionSink> {
-  /** The action as last resolved, for fast-check's reports. */
-  private last: Action | undefined;
-
-  constructor(
-    readonly template: ActionTemplate,
-    /** Most actions a run may apply; later commands are skipped. */
-    private readonly limit = Infinity,
-  ) {}
-
-  /** What check resolved: fast-check runs a command right after checking it, model unchanged. */
-  private checked: Action | undefined;
-
-  check(model: Readonly<GenModel>): boolean {
-    if (model.applied >= this.limit || model.omitted.has(this.template.kind)) return false;
-    const action = (this.checked = this.template.resolve(model as GenModel));
-    return action !== undefined && (model as GenModel).canApply(action);
-  }
-
-  run(model: GenModel, sink: ActionSink): void | Promise<void> {
-    const action = this.checked!;
-    this.checked = undefined;
-    this.last = action;
-    const reported = sink.apply(action);
-    if (reported instanceof Promise) return reported.then((events) => model.update(action, events));
-    model.update(action, reported);
-  }
-
-  toString(): string {
-    return this.last ? describeAction(this.last) : this.template.kind;
-  }
-}
+import { SKIP } from './template';
 
 /**
  * How often each kind is drawn. Starting processes and activating are common so most runs
@@ -87,8 +43,8 @@ export const ACTION_WEIGHTS: Record<ActionKind, number> = {
   heal: 1,
 };
 
-/** One action template of any kind the adapter supports, drawn by ACTION_WEIGHTS. */
-export function actionArb(capabilities: Pick<Capabilities, 'actions'>, options?: GeneratorOptions): fc.Arbitrary<ActionTemplate> {
+/** One command of any kind the adapter supports, drawn by ACTION_WEIGHTS. */
+export function actionArb(capabilities: Pick<Capabilities, 'actions'>, options?: GeneratorOptions): fc.Arbitrary<ActionCommand> {
   const o = resolveGeneratorOptions(options);
   const all = { ...environmentArbs, ...clientArbs(o), ...serverArbs() };
   const choices = capabilities.actions
@@ -107,6 +63,8 @@ export interface RunInput {
   commands: Iterable<fc.Command<GenModel, ActionSink>>;
   /** Action kinds this run leaves out (swarm testing); their commands are skipped. */
   omitted?: readonly ActionKind[];
+  /** Most actions the run applies; later commands are skipped. Default: no limit. */
+  maxActions?: number;
 }
 
 /** Kinds no run leaves out: without them nothing happens. */
@@ -139,11 +97,12 @@ class GeneratedRun implements RunInput {
     readonly world: World,
     readonly seed: number,
     readonly omitted: ActionKind[],
+    readonly maxActions: number,
   ) {}
 
   [fc.cloneMethod](): GeneratedRun {
     const commands = this.commands as Commands & { [fc.cloneMethod](): Commands };
-    return new GeneratedRun(commands[fc.cloneMethod](), this.world, this.seed, this.omitted);
+    return new GeneratedRun(commands[fc.cloneMethod](), this.world, this.seed, this.omitted, this.maxActions);
   }
 }
 
@@ -152,7 +111,7 @@ export function runArb(capabilities: Pick<Capabilities, 'actions'>, options?: Ge
   const o = resolveGeneratorOptions(options);
   // About half the drawn commands find nothing to act on (no proxy to release yet) and are
   // skipped, so three times as many are drawn as may run; the model caps the actions applied.
-  const commands = fc.commands([actionArb(capabilities, options).map((t) => new ActionCommand(t, o.maxActions))], {
+  const commands = fc.commands([actionArb(capabilities, options)], {
     maxCommands: COMMANDS_PER_ACTION * o.maxActions,
     size: 'max',
   });
@@ -162,9 +121,9 @@ export function runArb(capabilities: Pick<Capabilities, 'actions'>, options?: Ge
   // keeps every seed's runs, and how they shrink, as they were when this was a record.
   return fc
     .tuple(commands, worldArb, fc.integer({ min: 0, max: 0x7fffffff }), omittedArb(capabilities), fc.boolean())
-    .map(([c, world, seed, omitted]) => new GeneratedRun(c, world, seed, omitted));
+    .map(([c, world, seed, omitted]) => new GeneratedRun(c, world, seed, omitted, o.maxActions));
 }
 
-export function newModel(omitted?: readonly ActionKind[]): GenModel {
-  return new GenModel(omitted);
+export function newModel(omitted?: readonly ActionKind[], maxActions?: number): GenModel {
+  return new GenModel(omitted, maxActions);
 }

@@ -16,7 +16,8 @@ import {
   type World,
 } from '../spec';
 import { record } from './record';
-import { fixed, pickFrom, type ActionTemplate } from './template';
+import type { ActionCommand } from './command';
+import { fixed, pickFrom, template } from './template';
 
 const OTHERS = PRINCIPALS.filter((p) => p !== 'SYSTEM' && p !== 'Everyone');
 
@@ -66,35 +67,25 @@ export const advanceMsArb: fc.Arbitrary<number> = fc.oneof(
 
 const clientMachineArb = fc.constantFrom(...CLIENT_MACHINES);
 
-const always = (arb: fc.Arbitrary<Action>) => arb.map(fixed);
-
-export const environmentArbs: Partial<Record<Action['kind'], fc.Arbitrary<ActionTemplate>>> = {
+export const environmentArbs: Partial<Record<Action['kind'], fc.Arbitrary<ActionCommand>>> = {
   // Time before the first process starts shows nothing but idle resolvers: skipped.
-  advance: advanceMsArb.map((ms) => ({
-    kind: 'advance' as const,
-    resolve: (m) => (m.processes.size === 0 ? undefined : { kind: 'advance', ms }),
-  })),
-  setAccess: always(record({ machine: fc.constantFrom(...MACHINES), access: accessArb }).map((r): Action => ({ kind: 'setAccess', ...r }))),
-  setProtocols: always(
-    record({ machine: fc.constantFrom(...MACHINES), protocols: fc.constantFrom(...PROTOCOL_ORDERS) })
-      .map((r): Action => ({ kind: 'setProtocols', ...r })),
+  advance: advanceMsArb.map((ms) => template('advance', (m) => (m.processes.size === 0 ? undefined : { kind: 'advance', ms }))),
+  setAccess: record({ machine: fc.constantFrom(...MACHINES), access: accessArb }).map((r) => fixed({ kind: 'setAccess', ...r })),
+  setProtocols: record({ machine: fc.constantFrom(...MACHINES), protocols: fc.constantFrom(...PROTOCOL_ORDERS) }).map((r) =>
+    fixed({ kind: 'setProtocols', ...r }),
   ),
-  setTrust: always(
-    record({ machine: clientMachineArb, trust: fc.constantFrom(...DOMAIN_TRUSTS) }).map((r): Action => ({ kind: 'setTrust', ...r })),
-  ),
+  setTrust: record({ machine: clientMachineArb, trust: fc.constantFrom(...DOMAIN_TRUSTS) }).map((r) => fixed({ kind: 'setTrust', ...r })),
   // A partition or heal applies to whichever client machine is in the right state.
-  partition: fc.nat({ max: 7 }).map((n) => ({
-    kind: 'partition' as const,
-    resolve: (m) => {
+  partition: fc.nat({ max: 7 }).map((n) =>
+    template('partition', (m) => {
       const machine = pickFrom(CLIENT_MACHINES.filter((c) => !m.partitioned.has(c)), n);
       return machine && { kind: 'partition', machine };
-    },
-  })),
-  heal: fc.nat({ max: 7 }).map((n) => ({
-    kind: 'heal' as const,
-    resolve: (m) => {
+    }),
+  ),
+  heal: fc.nat({ max: 7 }).map((n) =>
+    template('heal', (m) => {
       const machine = pickFrom(CLIENT_MACHINES.filter((c) => m.partitioned.has(c)), n);
       return machine && { kind: 'heal', machine };
-    },
-  })),
+    }),
+  ),
 };

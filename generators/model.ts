@@ -29,7 +29,11 @@ export class GenModel {
   /** Action kinds this run leaves out. */
   readonly omitted: ReadonlySet<ActionKind>;
 
-  constructor(omitted: readonly ActionKind[] = []) {
+  constructor(
+    omitted: readonly ActionKind[] = [],
+    /** Most actions the run may apply; later commands are skipped. */
+    readonly limit = Infinity,
+  ) {
     this.omitted = new Set(omitted);
   }
 

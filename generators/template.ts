@@ -4,12 +4,17 @@
  * model at run time makes almost every generated command applicable, and a shrunk sequence
  * still refers to things that exist.
  */
-import type { Action } from '../spec';
+import type { Action, ActionKind } from '../spec';
+import { ActionCommand } from './command';
 import type { GenModel } from './model';
 
-export interface ActionTemplate {
-  kind: Action['kind'];
-  resolve(model: GenModel): Action | undefined;
+/**
+ * The command the template arbitraries build. They make it themselves rather than map a
+ * template into one: every map is a layer fast-check wraps each of tens of thousands of
+ * drawn commands in.
+ */
+export function template(kind: ActionKind, resolve: (model: GenModel) => Action | undefined): ActionCommand {
+  return new ActionCommand(kind, resolve);
 }
 
 /** The `pick`-th of a non-empty list, wrapping around; undefined for an empty one. */
@@ -17,8 +22,8 @@ export function pickFrom<T>(items: readonly T[], pick: number): T | undefined {
   return items.length === 0 ? undefined : items[pick % items.length];
 }
 
-export function fixed(action: Action): ActionTemplate {
-  return { kind: action.kind, resolve: () => action };
+export function fixed(action: Action): ActionCommand {
+  return new ActionCommand(action.kind, () => action);
 }
 
 /**
@@ -27,4 +32,4 @@ export function fixed(action: Action): ActionTemplate {
  * failure inside the last command run); our rules judge after the settle period, so a
  * trailing command could otherwise never be removed.
  */
-export const SKIP: ActionTemplate = { kind: 'advance', resolve: () => undefined };
+export const SKIP: ActionCommand = new ActionCommand('advance', () => undefined);

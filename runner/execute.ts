@@ -22,7 +22,7 @@ export async function executeRun(adapter: Adapter, input: RunInput, settleMs = S
   // fast-check's own model runner: it checks each command against the model, runs those that
   // apply and records which ran, which is what its shrinker works from. (A hand-written loop
   // was measured against it in one process: no difference in actions per second.)
-  const setup = () => ({ model: newModel(input.omitted), real: recorder });
+  const setup = () => ({ model: newModel(input.omitted, input.maxActions), real: recorder });
   if (adapter.sync) fc.modelRun(setup, input.commands);
   // With an asynchronous sink every command's run returns a promise, which this awaits.
   else await fc.asyncModelRun(setup, input.commands as Iterable<fc.AsyncCommand<GenModel, TraceRecorder>>);
