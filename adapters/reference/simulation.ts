@@ -115,6 +115,16 @@ const MACHINE_ORDER: readonly MachineId[] = ['client1', 'client2', SERVER_MACHIN
 /** What a ping set that nothing wants should hold (never modified). */
 const NO_OIDS: ReadonlySet<ObjectId> = new Set();
 
+/** What one of a machine's ping sets should hold. */
+interface Wanted {
+  to: MachineId;
+  owner: string;
+  oids: Set<ObjectId>;
+}
+
+/** A machine that wants no ping set (never modified). */
+const NOTHING_WANTED: ReadonlyMap<string, Wanted> = new Map();
+
 export class ReferenceWorld {
   private now = 0;
   private rng: () => number = Math.random;
@@ -128,7 +138,8 @@ export class ReferenceWorld {
   private serverSets = new Map<string, ServerSet>();
   /** OIDs a machine keeps pinging though nothing holds them (Q224837, crashKeepsOids). */
   private leaked = new Map<MachineId, Map<ObjectId, string>>();
-  private nextTick = new Map<MachineId, number>();
+  /** Each resolver's next ping tick, in MACHINE_ORDER. */
+  private readonly nextTick = [0, 0, 0];
   private partitioned = new Set<MachineId>();
   private serverUp = false;
   /** The server faults the RemRelease(s) of the next releasing action. */
@@ -154,7 +165,7 @@ export class ReferenceWorld {
     this.releaseFault = null;
     this.counter = 0;
     // Each resolver's ping timer starts at its own phase, so ticks of machines interleave.
-    for (const m of MACHINE_ORDER) this.nextTick.set(m, 1 + Math.floor(this.rng() * (this.behaviour.pingPeriodMs - 1)));
+    for (let i = 0; i < MACHINE_ORDER.length; i++) this.nextTick[i] = 1 + Math.floor(this.rng() * (this.behaviour.pingPeriodMs - 1));
     return this.flush();
   }
 
@@ -487,8 +498,8 @@ export class ReferenceWorld {
   }
 
   private nextDue(): number {
-    let next = Infinity;
-    for (const t of this.nextTick.values()) next = Math.min(next, t);
+    const ticks = this.nextTick;
+    let next = Math.min(ticks[0], ticks[1], ticks[2]);
     if (this.behaviour.noRundown) return next;
     for (const set of this.serverSets.values()) next = Math.min(next, set.expiresAt);
     for (const obj of this.objects.values()) {
@@ -499,11 +510,11 @@ export class ReferenceWorld {
 
   /** Client ticks first, so a ping arriving exactly at a set's deadline still counts. */
   private fireDue(): void {
-    for (const m of MACHINE_ORDER) {
-      const t = this.nextTick.get(m)!;
+    for (let i = 0; i < MACHINE_ORDER.length; i++) {
+      const t = this.nextTick[i];
       if (t <= this.now) {
-        this.tick(m);
-        this.nextTick.set(m, t + this.behaviour.pingPeriodMs);
+        this.tick(MACHINE_ORDER[i]);
+        this.nextTick[i] = t + this.behaviour.pingPeriodMs;
       }
     }
     if (this.behaviour.noRundown) return;
@@ -528,14 +539,9 @@ export class ReferenceWorld {
   // --- pinging (client resolver side) -------------------------------------------------------
 
   /** OIDs each of this machine's ping sets should hold now, keyed like `clientSets`. */
-  private desired(machine: MachineId): Map<string, { to: MachineId; owner: string; oids: Set<ObjectId> }> {
-    const want = new Map<string, { to: MachineId; owner: string; oids: Set<ObjectId> }>();
-    const add = (to: MachineId, owner: string, oid: ObjectId) => {
-      const key = this.setKey(machine, to, owner);
-      let entry = want.get(key);
-      if (!entry) want.set(key, (entry = { to, owner, oids: new Set() }));
-      entry.oids.add(oid);
-    };
+  private desired(machine: MachineId): ReadonlyMap<string, Wanted> {
+    // Every resolver ticks each period, most of them holding nothing: no map for those.
+    let want: Map<string, Wanted> | undefined;
     const perProcess = this.behaviour.setPerProcess;
     const firstPingLate = this.behaviour.firstPingLate;
     for (const px of this.proxies.values()) {
@@ -544,11 +550,18 @@ export class ReferenceWorld {
       if (obj.machine === machine) continue;
       // firstPingLate mutant: a new object is left out of pings for three periods.
       if (firstPingLate && this.now - px.heldSince < 3 * PING_PERIOD_MS) continue;
-      add(obj.machine, perProcess ? px.holder : '', obj.oid);
+      this.want((want ??= new Map()), machine, obj.machine, perProcess ? px.holder : '', obj.oid);
     }
     const leaked = this.leaked.get(machine);
-    if (leaked) for (const [oid, holder] of leaked) add(this.object(oid).machine, perProcess ? holder : '', oid);
-    return want;
+    if (leaked) for (const [oid, holder] of leaked) this.want((want ??= new Map()), machine, this.object(oid).machine, perProcess ? holder : '', oid);
+    return want ?? NOTHING_WANTED;
+  }
+
+  private want(want: Map<string, Wanted>, from: MachineId, to: MachineId, owner: string, oid: ObjectId): void {
+    const key = this.setKey(from, to, owner);
+    let entry = want.get(key);
+    if (!entry) want.set(key, (entry = { to, owner, oids: new Set() }));
+    entry.oids.add(oid);
   }
 
   /** `${from}>${to}>` for machine-wide sets, built once per link: ticks ask for every proxy. */
