@@ -140,11 +140,16 @@ export class RunState {
   /** For a ping event just observed: the set it keeps alive as the client claims it. */
   claimed: Set<ObjectId> | null = null;
   /**
-   * For a ping event just observed: the client's view of the set before it. Its `oids` are
-   * the set's, which an accepted ComplexPing has already changed: read `readded` and
-   * `strangers` for what the ping did to them.
+   * For a ping event just observed on a set the client knew: the last sequence number it had
+   * sent on it before this ping; null for a set it did not know (or a creation).
    */
-  previous: ClientPingSet | null = null;
+  previousSeq: number | null = null;
+  /**
+   * For a ping event just observed (not a duplicate): the key, `from>to>setId`, of the set it
+   * names (the new set's for a creation), as `pingSets` files it; null when it names none.
+   * The same string for every ping of a set, so maps keyed by it look it up fast.
+   */
+  pingKey: string | null = null;
   /** For a ping on a known set: its adds that were members already, and its dels that were not. */
   readded: readonly ObjectId[] = NONE;
   strangers: readonly ObjectId[] = NONE;
@@ -245,7 +250,8 @@ export class RunState {
     // Most events drop nothing: a fresh list only after one that did (checkers never keep it).
     if (this.dropped.length > 0) this.dropped = [];
     this.claimed = null;
-    this.previous = null;
+    this.previousSeq = null;
+    this.pingKey = null;
     this.readded = this.strangers = NONE;
     this.filedUnder = null;
     switch (e.kind) {
@@ -430,12 +436,31 @@ export class RunState {
     this.count(machine, `>${exporter}`, 1, step);
   }
 
+  /**
+   * Set keys, by client, exporter and set id: the same string each time, whose hash the
+   * engine keeps. Keys concatenated afresh on every ping were a fifth of judging.
+   */
+  private readonly keys = new Map<MachineId, Map<MachineId, Map<string, string>>>();
+
+  /** The key, `from>to>setId`, `pingSets` files a set under: always the same string for one set. */
+  keyOf(from: MachineId, to: MachineId, setId: string): string {
+    let byTo = this.keys.get(from);
+    if (!byTo) this.keys.set(from, (byTo = new Map()));
+    let byId = byTo.get(to);
+    if (!byId) byTo.set(to, (byId = new Map()));
+    let key = byId.get(setId);
+    if (key === undefined) byId.set(setId, (key = `${from}>${to}>${setId}`));
+    return key;
+  }
+
   private onPing(e: PingEvent): void {
     if (e.duplicate) return;
-    const key = (setId: string) => `${e.from}>${e.to}>${setId}`;
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
-    const before = creating ? null : this.pingSets.get(key(e.setId)) ?? null;
-    this.previous = before;
+    const id = creating ? e.newSetId : e.setId;
+    const k = id === undefined ? null : this.keyOf(e.from, e.to, id);
+    this.pingKey = k;
+    const before = creating ? null : this.pingSets.get(k!) ?? null;
+    this.previousSeq = before && before.lastSeq;
     if (before) {
       if (e.adds.length) this.readded = e.adds.filter((o) => before.oids.has(o));
       if (e.dels.length) this.strangers = e.dels.filter((o) => !before.oids.has(o));
@@ -452,17 +477,15 @@ export class RunState {
     }
     this.claimed = base;
     if (!accepted) {
-      if (e.status === OR.OR_INVALID_SET && before) this.dropSet(key(e.setId));
+      if (e.status === OR.OR_INVALID_SET && before) this.dropSet(k!);
       return;
     }
-    const id = creating ? e.newSetId : e.setId;
-    if (id === undefined) {
+    if (k === null) {
       // A set the trace never names cannot be looked up later: credit its members now.
       for (const oid of base) this.heardOf(oid, e.to, e.at);
       for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
       return;
     }
-    const k = key(id);
     // The exporter heard from the client about these objects just now: the dels here, the
     // members through the set's last ping (see lastAlive).
     for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
@@ -472,12 +495,15 @@ export class RunState {
         this.unreferencedIn.get(k)?.delete(o);
       }
       for (const o of e.adds) this.join(o, k, e.from);
+      // The set's record is the client's view, brought up to date in place.
+      before.lastSeq = e.seq;
+      before.lastPingAt = e.at;
     } else {
       // Set ids may come again after an exporter restart: the old set's credit is kept.
       this.dropSet(k);
       for (const o of base) this.join(o, k, e.from);
+      this.pingSets.set(k, { from: e.from, to: e.to, setId: id!, oids: base, lastSeq: e.seq, lastPingAt: e.at });
     }
-    this.pingSets.set(k, { from: e.from, to: e.to, setId: id, oids: base, lastSeq: e.seq, lastPingAt: e.at });
     this.filedUnder = k;
   }
 

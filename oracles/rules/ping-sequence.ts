@@ -24,48 +24,51 @@ export class PingSequence extends Checker {
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind !== 'ping') return;
-    if (e.type === 'complex') this.staleness(e);
+    if (e.type === 'complex') this.staleness(e, s);
     if (e.duplicate) return;
     if (e.at > this.nextDue) this.cadence(s, e.at);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
-    if (id !== undefined) {
-      this.sent.set(`${e.from}>${e.to}>${id}`, e);
+    if (s.pingKey !== null) {
+      this.sent.set(s.pingKey, e);
       const due = e.at + this.ctx.bound(PING_PERIOD_MS);
       if (due < this.nextDue) this.nextDue = due;
     }
-    const link = `${e.from}>${e.to}`;
-    const other = [...s.pingSets.values()].find(
-      (set) =>
+    for (const set of s.pingSets.values()) {
+      if (
         set.from === e.from &&
         set.to === e.to &&
-        set.setId !== (creating ? e.newSetId : e.setId) &&
+        set.setId !== id &&
         set.oids.size > 0 &&
         set.lastPingAt < e.at &&
-        set.lastPingAt >= e.at - 2 * PING_PERIOD_MS,
-    );
-    if (other) this.once(`${link} sets`, `${e.from} keeps a second ping set to ${e.to} beside set ${other.setId}; resolvers keep one per machine`, e);
+        set.lastPingAt >= e.at - 2 * PING_PERIOD_MS
+      ) {
+        this.once(`${e.from}>${e.to} sets`, `${e.from} keeps a second ping set to ${e.to} beside set ${set.setId}; resolvers keep one per machine`, e);
+        break;
+      }
+    }
     if (creating) return;
-    const before = s.previous;
     this.exercise(e.type === 'simple' ? 'SimplePing' : `ComplexPing${e.adds.length ? ' add' : ''}${e.dels.length ? ' del' : ''}`);
-    if (!before) {
-      if (e.status === 'ok') this.once(`${link} ${e.setId} unknown`, `${e.from} pings set ${e.setId}, which no ComplexPing created`, e);
+    const link = () => `${e.from}>${e.to}`;
+    const last = s.previousSeq;
+    if (last === null) {
+      if (e.status === 'ok') this.once(`${link()} ${e.setId} unknown`, `${e.from} pings set ${e.setId}, which no ComplexPing created`, e);
       return;
     }
     if (e.type === 'simple') return;
-    if (e.seq <= before.lastSeq) this.once(`${link} ${e.setId} seq`, `ComplexPing on set ${e.setId} reuses sequence number ${e.seq} (last ${before.lastSeq})`, e);
-    if (s.readded.length) this.once(`${link} readd`, `ComplexPing adds ${s.readded.join(' ')} already in set ${e.setId}`, e);
-    if (s.strangers.length) this.once(`${link} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
+    if (e.seq <= last) this.once(`${link()} ${e.setId} seq`, `ComplexPing on set ${e.setId} reuses sequence number ${e.seq} (last ${last})`, e);
+    if (s.readded.length) this.once(`${link()} readd`, `ComplexPing adds ${s.readded.join(' ')} already in set ${e.setId}`, e);
+    if (s.strangers.length) this.once(`${link()} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
   }
 
   /** The exporter must ignore, with success, a ComplexPing older than one it accepted. */
-  private staleness(e: PingEvent): void {
+  private staleness(e: PingEvent, s: RunState): void {
     if (e.newSetId !== undefined) {
       // Set ids may come again after an exporter restart: a creation starts the count afresh.
-      if (e.status === 'ok') this.acceptedSeq.set(`${e.from}>${e.to}>${e.newSetId}`, e.seq);
+      if (e.status === 'ok') this.acceptedSeq.set(s.keyOf(e.from, e.to, e.newSetId), e.seq);
       return;
     }
-    const key = `${e.from}>${e.to}>${e.setId}`;
+    const key = s.keyOf(e.from, e.to, e.setId);
     const last = this.acceptedSeq.get(key);
     if (last === undefined) return;
     if (e.seq >= last) {
