@@ -107,6 +107,14 @@ function unreachable(x: never): never {
   throw new Error(`unhandled trace event ${JSON.stringify(x)}`);
 }
 
+/** `>machine`: the live-count key of everything a machine exports, one string per machine. */
+const exporterKeys = new Map<MachineId, string>();
+function exporterKey(m: MachineId): string {
+  let key = exporterKeys.get(m);
+  if (key === undefined) exporterKeys.set(m, (key = `>${m}`));
+  return key;
+}
+
 function linkKey(a: MachineId, b: MachineId): ClientMachine | null {
   if (a === b) return null;
   return (a === SERVER_MACHINE ? b : a) as ClientMachine;
@@ -210,7 +218,7 @@ export class RunState {
    * by that machine); undefined while it still holds one or never held any.
    */
   unreferencedSince(machine: MachineId, target: { oid: ObjectId } | { to: MachineId }): { at: number; step: number } | undefined {
-    const entry = this.live.get(machine)?.get('oid' in target ? target.oid : `>${target.to}`);
+    const entry = this.live.get(machine)?.get('oid' in target ? target.oid : exporterKey(target.to));
     if (!entry || entry.count > 0) return undefined;
     return { at: entry.lastDropAt, step: entry.lastDropStep };
   }
@@ -382,7 +390,7 @@ export class RunState {
     }
     this.dropped.push(h);
     this.count(h.machine, h.oid, -1, this.currentStep);
-    this.count(h.machine, `>${h.exporter}`, -1, this.currentStep);
+    this.count(h.machine, exporterKey(h.exporter), -1, this.currentStep);
   }
 
   /** A successful activation, QueryInterface or callback creates a handle. */
@@ -433,7 +441,7 @@ export class RunState {
     }
     obj.handles.push(h);
     this.count(machine, oid, 1, step);
-    this.count(machine, `>${exporter}`, 1, step);
+    this.count(machine, exporterKey(exporter), 1, step);
   }
 
   /**

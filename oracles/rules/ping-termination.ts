@@ -1,4 +1,4 @@
-import { PING_PERIOD_MS, formatMs, type ObjectId, type TraceEvent } from '../../spec';
+import { PING_PERIOD_MS, formatMs, type MachineId, type ObjectId, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
@@ -9,7 +9,10 @@ import type { RunState } from '../state';
  * once per run.
  */
 export class PingTermination extends Checker {
+  /** Objects reported. */
   private readonly flagged = new Set<string>();
+  /** Links reported, by client: a per-ping string key was a tenth of this checker. */
+  private readonly flaggedLinks = new Map<MachineId, Set<MachineId>>();
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind === 'action') {
@@ -35,11 +38,12 @@ export class PingTermination extends Checker {
       );
     }
     const onlyDeletes = e.type === 'complex' && e.adds.length === 0 && e.dels.length > 0;
-    const link = `${e.from}>${e.to}`;
-    if (onlyDeletes || this.flagged.has(link)) return;
+    if (onlyDeletes || this.flaggedLinks.get(e.from)?.has(e.to)) return;
     const none = s.unreferencedSince(e.from, { to: e.to });
     if (none && e.at > none.at + PING_PERIOD_MS) {
-      this.flagged.add(link);
+      let links = this.flaggedLinks.get(e.from);
+      if (!links) this.flaggedLinks.set(e.from, (links = new Set()));
+      links.add(e.to);
       this.fail(
         `${e.from} still pings ${e.to} ${formatMs(e.at - none.at)} after it stopped referencing anything there`,
         [s.actionEvents[none.step], e],
