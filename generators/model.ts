@@ -49,12 +49,18 @@ export class GenModel {
 
   /** Live processes, in start order. */
   liveProcesses(): string[] {
-    return (this.processList ??= [...this.processes].filter(([, p]) => p.alive).map(([id]) => id));
+    if (this.processList) return this.processList;
+    const out: string[] = [];
+    for (const [id, p] of this.processes) if (p.alive) out.push(id);
+    return (this.processList = out);
   }
 
   /** Live proxies, in creation order. */
   liveHandles(): string[] {
-    return (this.handleList ??= [...this.handles.keys()].filter((h) => this.liveHandle(h)));
+    if (this.handleList) return this.handleList;
+    const out: string[] = [];
+    for (const [name, h] of this.handles) if (this.processes.get(h.process)?.alive) out.push(name);
+    return (this.handleList = out);
   }
 
   heldCallbacks(): string[] {
