@@ -134,6 +134,9 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   const tallies = new Map<RuleId, RuleTally>(
     rules.map((rule) => [rule.id, { rule, verdict: 'UNIMPLEMENTED', runs: 0, failures: 0, nonStrict: 0, situations: {} }]),
   );
+  // Counted in maps and written into the tallies at the end: a per-run update of a plain
+  // object keyed by situation was a twentieth of a campaign.
+  const situations = new Map<RuleId, Map<string, number>>(rules.map((rule) => [rule.id, new Map()]));
   const firstFailures = new Map<RuleId, FirstFailure>();
   const actionCounts: Partial<Record<ActionKind, number>> = {};
   const errors: RunError[] = [];
@@ -151,7 +154,8 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       const t = tallies.get(outcome.rule)!;
       if (outcome.status === 'idle') continue;
       t.runs += 1;
-      for (const s of outcome.situations) t.situations[s] = (t.situations[s] ?? 0) + 1;
+      const seen = situations.get(outcome.rule)!;
+      for (const s of outcome.situations) seen.set(s, (seen.get(s) ?? 0) + 1);
       if (outcome.status === 'fail') t.failures += 1;
       if (outcome.status === 'non-strict') t.nonStrict += 1;
       const first = firstFailures.get(outcome.rule);
@@ -259,6 +263,7 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   }
 
   for (const t of tallies.values()) {
+    t.situations = Object.fromEntries(situations.get(t.rule.id)!);
     const reason = missing(t.rule, caps);
     if (reason && t.runs === 0) {
       t.reason = reason;
