@@ -24,6 +24,11 @@ export class TraceRecorder implements ActionSink {
     this.take(-1, this.sync ? this.sync.reset(this.seed, this.world) : await this.adapter.reset(this.seed, this.world));
   }
 
+  /** `reset` on a synchronous adapter, at once. */
+  resetSync(): void {
+    this.take(-1, this.sync!.reset(this.seed, this.world));
+  }
+
   apply(action: Action, settle = false): readonly AdapterEvent[] | Promise<readonly AdapterEvent[]> {
     const step = this.actions.length;
     if (!settle) this.actions.push(action);
