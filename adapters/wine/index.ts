@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter, AdapterFactory } from '../../spec/adapter';
+import { defaultWorld } from '../../spec/world';
 import { spawnAdapter } from '../process';
 import { KIT_ROOT } from '../../spec/kit';
 
@@ -79,7 +80,7 @@ export async function createWineAdapter(options: WineAdapterOptions = {}): Promi
     DCOMKIT_WINE_PREFIX: winePrefix(options),
     DCOMKIT_WINE_NOTES: options.notes ? '1' : '0',
   };
-  return spawnAdapter({
+  const adapter = await spawnAdapter({
     command: `bash ${JSON.stringify(WINE_LAUNCHER)}`,
     cwd: KIT_ROOT,
     env,
@@ -90,6 +91,26 @@ export async function createWineAdapter(options: WineAdapterOptions = {}): Promi
     helloTimeoutMs: 11 * 60_000,
     stepTimeoutMs: options.stepTimeoutMs ?? 60_000,
   });
+  try {
+    await warmUp(adapter);
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+  return adapter;
+}
+
+/**
+ * A fresh Wine session's first activation waits for rpcss to start (about a second of real
+ * time, longer than the call timeout at x60 in a brand-new prefix, and at x240 it can fail
+ * with E_NOINTERFACE). One throwaway activation warms it, so runs see Wine's COM, not its
+ * cold start; the next reset begins a clean run.
+ */
+async function warmUp(adapter: Adapter): Promise<void> {
+  await adapter.reset(0, defaultWorld());
+  await adapter.apply({ kind: 'start', process: 'warm', machine: 'client1', identity: 'alice', authenticated: true });
+  await adapter.apply({ kind: 'activate', process: 'warm', handle: 'warm1', clsctx: 'local', serverInfo: false, authInfo: null });
+  await adapter.apply({ kind: 'exit', process: 'warm' });
 }
 
 function readOptions(raw: Record<string, unknown> = {}): WineAdapterOptions {

@@ -15,7 +15,7 @@ import {
   type AdapterEvent,
   type World,
 } from '../../spec';
-import { ensureWine, warmUp } from './setup';
+import { ensureWine } from './setup';
 
 jest.setTimeout(180_000);
 
@@ -24,7 +24,6 @@ let adapter: Adapter;
 beforeAll(async () => {
   ensureWine();
   adapter = await createWineAdapter({ scale: 60 });
-  await warmUp(adapter);
 }, 900_000);
 
 afterAll(async () => {

@@ -4,14 +4,16 @@
  * by every rule. The kit must find what Wine gets wrong (no rundown of a vanished client's
  * objects, access permissions not enforced on callbacks, the wrong error after
  * CoDisconnectObject) and pass what it gets right (lifetime on release and clean exit,
- * callbacks with SYSTEM admitted). Its wall time is printed; the jest timeout is the only clock. The corpus keeps the verdicts from
- * depending on what one generator version happens to draw for one seed.
+ * callbacks with SYSTEM admitted). Its wall time is printed; the jest timeout is the only clock.
+ * The corpus (adapters/wine/corpus) keeps the verdicts from depending on what one generator
+ * version happens to draw for one seed.
  */
 import { createWineAdapter } from '../../adapters/wine';
-import { runCampaign, type CampaignResult } from '../../runner';
-import type { CorpusCase } from '../../runner/corpus';
-import { defaultWorld, type Action, type Adapter, type RuleId, type World } from '../../spec';
-import { ensureWine, warmUp } from './setup';
+import { join } from 'node:path';
+import { KIT_ROOT, runCampaign, type CampaignResult } from '../../runner';
+import { loadCorpus, type CorpusCase } from '../../runner/corpus';
+import type { Adapter, RuleId } from '../../spec';
+import { ensureWine } from './setup';
 import { exclusively, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 
 const RUNS = 20;
@@ -22,57 +24,8 @@ const SEED = Number(process.env.DCOMKIT_WINE_CAMPAIGN_SEED ?? 20261121);
  */
 const SCALE = 240;
 
-const start = (process: string): Action => ({ kind: 'start', process, machine: 'client1', identity: 'alice', authenticated: true });
-const activate = (process: string, handle: string, serverInfo = false): Action => ({
-  kind: 'activate',
-  process,
-  handle,
-  clsctx: 'local',
-  serverInfo,
-  authInfo: null,
-});
-
-function systemDenied(): World {
-  const w = defaultWorld();
-  w.machines.client1.access = { kind: 'list', allow: ['Everyone'], deny: ['SYSTEM'] };
-  return w;
-}
-
-const CORPUS: CorpusCase[] = [
-  {
-    id: 'wine-crash-holding-objects',
-    seed: 1,
-    world: defaultWorld(),
-    actions: [start('p1'), activate('p1', 'h1', true), start('p2'), activate('p2', 'h2'), { kind: 'crash', process: 'p1' }, { kind: 'abandon', process: 'p2' }],
-  },
-  {
-    id: 'wine-callback-system-denied',
-    seed: 2,
-    world: systemDenied(),
-    actions: [start('p1'), { kind: 'initSecurity', process: 'p1', authnLevel: 2, impLevel: 2, capabilities: 0 }, activate('p1', 'h1', true), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }],
-  },
-  {
-    id: 'wine-callback-system-admitted-and-lifetime',
-    seed: 3,
-    world: defaultWorld(),
-    actions: [
-      start('p1'),
-      activate('p1', 'h1', true),
-      { kind: 'passCallback', handle: 'h1', callback: 'cb1' },
-      { kind: 'invokeCallback', callback: 'cb1' },
-      { kind: 'releaseCallback', callback: 'cb1' },
-      { kind: 'release', handle: 'h1' },
-      activate('p1', 'h2', true),
-      { kind: 'exit', process: 'p1' },
-    ],
-  },
-  {
-    id: 'wine-call-after-disconnect',
-    seed: 4,
-    world: defaultWorld(),
-    actions: [start('p1'), activate('p1', 'h1', true), { kind: 'disconnect', handle: 'h1' }, { kind: 'call', handle: 'h1' }],
-  },
-];
+/** The scenarios Wine is known to fail and to pass; `scripts/certificates.sh` certifies Wine with them too. */
+const CORPUS: CorpusCase[] = loadCorpus(join(KIT_ROOT, 'adapters/wine/corpus'));
 
 let adapter: Adapter | undefined;
 let result: CampaignResult;
@@ -82,8 +35,7 @@ beforeAll(async () => {
   ensureWine();
   await exclusively(REAL_TARGET_CAMPAIGN, async () => {
     adapter = await createWineAdapter({ scale: SCALE });
-    await warmUp(adapter);
-    const t0 = performance.now();
+      const t0 = performance.now();
     result = await runCampaign(adapter, { runs: RUNS, seed: SEED, shrink: false, corpus: CORPUS });
     wallMs = performance.now() - t0;
     await adapter.close();

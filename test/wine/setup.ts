@@ -4,7 +4,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { WINE_SETUP_SCRIPT, wineSetupProblem } from '../../adapters/wine';
-import { defaultWorld, type Adapter } from '../../spec';
 
 let checked: string | undefined | null = null;
 
@@ -24,16 +23,4 @@ export function ensureWine(): void {
   if (checked) {
     throw new Error(`\n\n*** WINE IS NOT AVAILABLE: the Wine adapter tests cannot run and FAIL. ***\n${checked}\n`);
   }
-}
-
-/**
- * A fresh Wine session's first activation waits for rpcss to start (about a second of real
- * time, longer than the call timeout at x60 in a brand-new prefix). One throwaway activation
- * warms it, so the scenarios measure Wine's COM, not its cold start.
- */
-export async function warmUp(adapter: Adapter): Promise<void> {
-  await adapter.reset(0, defaultWorld());
-  await adapter.apply({ kind: 'start', process: 'warm', machine: 'client1', identity: 'alice', authenticated: true });
-  await adapter.apply({ kind: 'activate', process: 'warm', handle: 'warm1', clsctx: 'local', serverInfo: false, authInfo: null });
-  await adapter.apply({ kind: 'exit', process: 'warm' });
 }
