@@ -8,8 +8,8 @@
 #   RUNS=1000 SEED=7 scripts/certificates.sh     # another campaign size or seed
 #
 # The real targets cost real seconds per run, so they get their own campaign size and a
-# shrink budget: node-dcom 30 runs; wine 20 runs sped up x240 (it needs
-# scripts/setup-wine.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
+# shrink budget: node-dcom 30 runs; wine 20 runs sped up x240 after its regression corpus
+# (adapters/wine/corpus; it needs scripts/setup-wine.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
 #
 # A rule FAILED is what a certificate is for (exit 1 from certify is fine); any other failure
 # stops the script. Run it after anything that changes generation (the generator schema hash),
@@ -32,7 +32,16 @@ for adapter in "$@"; do
   args=()
   case "$name" in
     node-dcom) runs="${RUNS_SET:-30}"; args=(--shrink-time 10) ;;
-    wine) runs="${RUNS_SET:-20}"; args=(--shrink-time 60); export DCOMKIT_WINE_SCALE="${DCOMKIT_WINE_SCALE:-240}" ;;
+    # Wine's regression corpus replays first: 20 random runs alone may miss a known fault.
+    # certify adds what it finds to a corpus, so it gets a copy: the committed one stays put.
+    wine)
+      runs="${RUNS_SET:-20}"
+      corpus="$(mktemp -d)"
+      trap 'rm -rf "$corpus"' EXIT
+      cp adapters/wine/corpus/*.json "$corpus"
+      args=(--shrink-time 60 --corpus "$corpus")
+      export DCOMKIT_WINE_SCALE="${DCOMKIT_WINE_SCALE:-240}"
+      ;;
   esac
   if [ -n "${CERTIFY_ARGS:-}" ]; then read -r -a args <<<"$CERTIFY_ARGS"; fi
   node dist/cli/main.js certify --adapter "$adapter" --runs "$runs" --seed "$SEED" "${args[@]}" --out "$out" >/dev/null || status=$?

@@ -7,7 +7,8 @@ export { CORRECT, type Behaviour } from './behaviour';
 export { ReferenceWorld } from './simulation';
 export { NT4_RELEASES, type Release } from './releases';
 
-export const REFERENCE_VERSION = '1.0.0';
+/** 1.1.0: the simulation's randomness comes from Alea, so a seed's ping phases differ from 1.0.0. */
+export const REFERENCE_VERSION = '1.1.0';
 
 /** An Adapter over the in-process simulation; `behaviour` switches it to a faulty world. */
 export class SimulatedAdapter implements Adapter {

@@ -4,6 +4,13 @@ import { judge } from '../../oracles';
 import { replayActions, runCampaign } from '../../runner';
 import { MUTANT_SCENARIOS, activate, advance, start } from './scenarios';
 
+/**
+ * Adapter seeds each scenario is replayed under. Neighbouring seeds start the simulation's
+ * randomness alike (Alea keyed by short strings), so a coin that decides a scenario can land
+ * the same way on several in a row: eight of them, not four.
+ */
+const SEEDS = [0, 1, 2, 3, 4, 5, 6, 7];
+
 const failing = (outcomes: ReturnType<typeof judge>) => outcomes.filter((o) => o.status === 'fail').map((o) => o.rule);
 
 describe('mutant catalogue', () => {
@@ -25,14 +32,14 @@ describe('mutant catalogue', () => {
     const m = findMutant(name)!;
     const { world, actions } = MUTANT_SCENARIOS[name];
     let killed = 0;
-    for (const seed of [0, 1, 2, 3]) {
+    for (const seed of SEEDS) {
       const bad = await replayActions(new SimulatedAdapter(name, m.behaviour), seed, world, actions);
       if (failing(judge(bad.trace, 'strict')).includes(m.killedBy)) killed += 1;
       const good = await replayActions(new SimulatedAdapter('reference'), seed, world, actions);
       expect(failing(judge(good.trace, 'strict'))).toEqual([]);
     }
     // The late UDP duplicate stale-seq-applied needs comes with probability 1/2 per seed.
-    expect(killed).toBeGreaterThanOrEqual(name === 'stale-seq-applied' ? 1 : 4);
+    expect(killed).toBeGreaterThanOrEqual(name === 'stale-seq-applied' ? 1 : SEEDS.length);
   });
 
   // When the stale add names an object that lives on, the exporter has nothing to refuse; the
@@ -42,7 +49,7 @@ describe('mutant catalogue', () => {
     const { world } = MUTANT_SCENARIOS['stale-seq-applied'];
     const actions = [start('p1'), start('p2'), activate('p1', 'h1'), advance(), activate('p2', 'h2'), advance(), { kind: 'crash', process: 'p2' } as const];
     let killed = 0;
-    for (const seed of [0, 1, 2, 3]) {
+    for (const seed of SEEDS) {
       const bad = await replayActions(new SimulatedAdapter(m.name, m.behaviour), seed, world, actions);
       if (failing(judge(bad.trace, 'strict')).includes('EVENTUAL-RUNDOWN')) killed += 1;
       const good = await replayActions(new SimulatedAdapter('reference'), seed, world, actions);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { NT4_RELEASES, SimulatedAdapter, type Behaviour } from '../../adapters/reference';
 import { runArb } from '../../generators';
-import { judge } from '../../oracles';
+import { RunState, judge } from '../../oracles';
 import { executeRun, replayActions, runCampaign, type CampaignResult } from '../../runner';
 import type { Profile, RuleId, Verdict } from '../../spec';
 import { RELEASE_SCENARIOS, type Scenario } from './scenarios';
@@ -47,10 +47,22 @@ describe('NT4 releases, from random runs', () => {
     expect(await scenarioStatuses(release('nt4-sp6'), RELEASE_SCENARIOS.q224837EarlyRundown, 'NO-EARLY-RUNDOWN')).toEqual(['pass']);
   });
 
+  test('a cut-off client\'s object goes before three missed pings: sp3 and sp5 through Q224837, sp3 through Q184278 too', async () => {
+    // A consequence of the early cleanups rather than a fault of its own: rare in random runs.
+    for (const name of ['nt4-sp3', 'nt4-sp5']) {
+      expect(await scenarioStatuses(release(name), RELEASE_SCENARIOS.q224837CutOff, 'EVENTUAL-RUNDOWN')).toEqual(['fail']);
+    }
+    expect(await scenarioStatuses(release('nt4-sp3'), RELEASE_SCENARIOS.q184278CutOff, 'EVENTUAL-RUNDOWN')).toEqual(['fail']);
+    expect(await scenarioStatuses(release('nt4-sp5'), RELEASE_SCENARIOS.q184278CutOff, 'EVENTUAL-RUNDOWN')).not.toContain('fail');
+    for (const s of [RELEASE_SCENARIOS.q224837CutOff, RELEASE_SCENARIOS.q184278CutOff]) {
+      expect(await scenarioStatuses(release('nt4-sp6'), s, 'EVENTUAL-RUNDOWN')).not.toContain('fail');
+    }
+  });
+
   test('nt4-sp3 fails NO-EARLY-RUNDOWN through the untrusted-domain path too (Q184278), which nt4-sp5 fixed', async () => {
     // Random runs on sp3 include early rundowns of objects activated from an untrusted domain
-    // with neither COAUTHINFO nor a blanket: Q224837 cannot explain those, Q184278 does.
-    // The same runs on sp5 (Q184278 fixed) have none.
+    // that no handle in the run reached through COAUTHINFO or a blanket: Q224837 cannot
+    // explain those, Q184278 does. The same runs on sp5 (Q184278 fixed) have none.
     const untrustedOnly = async (behaviour: Behaviour) => {
       const adapter = new SimulatedAdapter('x', behaviour);
       let hits = 0;
@@ -58,7 +70,16 @@ describe('NT4 releases, from random runs', () => {
         fc.asyncProperty(runArb(adapter.capabilities), async (input) => {
           const record = await executeRun(adapter, input);
           const o = judge(record.trace, 'strict', new Set(['NO-EARLY-RUNDOWN'] as const))[0];
-          for (const v of o.violations) if (/untrusted/.test(v.message) && !/coauthinfo|blanket/.test(v.message)) hits += 1;
+          if (o.violations.length === 0) return;
+          const state = new RunState(record.trace);
+          for (const e of record.trace.events) state.observe(e);
+          for (const v of o.violations) {
+            const reclaimed = v.events.find((e) => e.kind === 'reclaimed');
+            const handles = reclaimed?.kind === 'reclaimed' ? (state.objects.get(reclaimed.oid)?.handles ?? []) : [];
+            // Q224837 taints the object, whichever of its proxies was activated or blanketed.
+            const q224837 = handles.some((h) => h.tags.has('coauthinfo') || h.tags.has('blanket'));
+            if (/untrusted/.test(v.message) && !q224837) hits += 1;
+          }
         }),
         { numRuns: 300, seed: 5 },
       );

@@ -84,6 +84,10 @@ export const RELEASE_SCENARIOS = {
   q224837EarlyRundown: { world: world(), actions: [start('p1', 'client1', false), activate('p1', 'h1', true)] },
   /** Q184278: a client in an untrusted domain, no COAUTHINFO, no blanket: disconnected after ~9 min. */
   q184278Untrusted: { world: world(untrusted), actions: [start(), activate()] },
+  /** Q224837: the server never credits the object's pings, so once its client is cut off it goes early. */
+  q224837CutOff: { world: world(), actions: [start('p1', 'client1', false), activate('p1', 'h1', true), advance(P), { kind: 'partition', machine: 'client1' }] },
+  /** Q184278: the server stops counting an untrusted client's pings; cut off, the object goes early. */
+  q184278CutOff: { world: world(untrusted), actions: [start(), activate(), advance(4 * P), { kind: 'partition', machine: 'client1' }] },
   /** Q255890: SYSTEM denied on the client machine, a callback hangs over UDP. */
   q255890Udp: { world: world((w) => (denySystem(w), udp(w))), actions: [start(), activate(), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }] },
   /** Q255890: SYSTEM denied on the client machine, a callback returns E_OUTOFMEMORY over TCP. */

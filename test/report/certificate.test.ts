@@ -1,3 +1,4 @@
+import { REFERENCE_VERSION } from '../../adapters/reference';
 import { verifyCertificate } from '../../runner/certificate-verify';
 import {
   asCertificate,
@@ -40,7 +41,7 @@ describe('canonical JSON and the certificate hash', () => {
     const cert = await certify('nt4-sp5', 150, 2);
     expect(cert.format).toBe('dcomkit-certificate/1');
     expect(cert.generator.schemaHash).toBe(await generatorSchemaHash(cert.generator.options));
-    expect(cert.adapter).toMatchObject({ name: 'nt4-sp5', version: '1.0.0', spec: { kind: 'name', value: 'nt4-sp5' } });
+    expect(cert.adapter).toMatchObject({ name: 'nt4-sp5', version: REFERENCE_VERSION, spec: { kind: 'name', value: 'nt4-sp5' } });
     expect(cert.profiles).toEqual(['strict', 'nt4']);
     expect(cert.campaigns).toEqual([{ seed: 2, runs: 150 }]);
     const strict = cert.results.find((r) => r.profile === 'strict')!;
@@ -162,7 +163,7 @@ describe('verify', () => {
     const onFixed = await verifyCertificate(cert, { open: open('reference'), skipCampaigns: true });
     expect(onFixed.ok).toBe(false);
     expect(onFixed.checks.find((c) => c.subject === 'counterexample strict PING-TERMINATION')!.detail).toMatch(/recorded FAILED, now OK/);
-    expect(onFixed.checks.find((c) => c.subject === 'adapter')!.notes).toEqual(['the certificate is for nt4-sp5 1.0.0']);
+    expect(onFixed.checks.find((c) => c.subject === 'adapter')!.notes).toEqual([`the certificate is for nt4-sp5 ${REFERENCE_VERSION}`]);
     const { hash: _h, ...content } = clone(cert);
     content.generator.schemaHash = 'sha256:' + '0'.repeat(64);
     const other = await verifyCertificate(seal(content), { open: open('nt4-sp5'), skipReplays: true });
