@@ -15,7 +15,7 @@ import { NT4_RELEASES, ReferenceWorld, SimulatedAdapter, type Behaviour } from '
 import { MUTANTS } from '../adapters/reference/mutants';
 import { runArb, type GeneratorOptions } from '../generators';
 import { judge } from '../oracles';
-import { KIT_ROOT, executeRun, replayActions } from '../runner';
+import { KIT_ROOT, executeRun, replayActions, runCampaign } from '../runner';
 import { hunt, shrinkHunted } from '../runner/hunt';
 import { SETTLE_MS, type Action, type Profile, type RuleId, type Trace, type World } from '../spec';
 
@@ -67,7 +67,7 @@ interface Throughput {
   runsPerSec: number;
   bareCpuMs: number;
   bareActionsPerSec: number;
-  /** Full kit step (generate, apply, record, judge) over the bare model step. */
+  /** Full kit step (a campaign: generate, apply, record, judge, tally) over the bare model step. */
   overhead: number;
   /** Of the kit's CPU time: share of judging (re-measured on the recorded traces). */
   judgeShare: number;
@@ -86,43 +86,40 @@ const PASSES = 5;
 async function throughput(maxActions: number, runs: number): Promise<Throughput> {
   const adapter = new SimulatedAdapter('reference');
   const generator: GeneratorOptions = { maxActions };
-  // Timed passes keep nothing: holding runs for later would load the garbage collector in a
-  // way a campaign never does. An untimed pass over the same seed keeps what the bare model
-  // needs to replay them.
-  const runsMade: Replay[] = [];
-  let keep = false;
-  let actions = 0;
-  let events = 0;
-  const property = fc.asyncProperty(runArb(adapter.capabilities, generator), async (input) => {
-    const record = await executeRun(adapter, input);
-    judge(record.trace, 'strict');
-    actions += record.actions.length;
-    events += record.trace.events.length;
-    if (keep) runsMade.push({ seed: record.trace.seed, world: record.trace.world, actions: record.actions });
-  });
-  // The first pass on other seeds is the cold start a short campaign sees; the JIT keeps
+  // What `dcomkit run` does, shrinking aside (nothing fails on the reference): generate,
+  // apply, record, judge every run and tally every rule.
+  const campaign = (seed: number) => runCampaign(adapter, { runs, seed, generator, shrink: false });
+  // The first pass on another seed is the cold start a short campaign sees; the JIT keeps
   // optimising through a second, so steady state is measured after both.
   const c0 = cpuMs();
-  await fc.assert(property, { seed: 2, numRuns: runs });
-  const coldActions = actions;
+  const cold = await campaign(2);
   const coldCpuMs = cpuMs() - c0;
-  await fc.assert(property, { seed: 3, numRuns: runs });
+  await campaign(3);
   const cpu: number[] = [];
   const wall: number[] = [];
+  let passActions = 0;
+  let passEvents = 0;
   for (let pass = 0; pass < PASSES; pass++) {
-    actions = 0;
-    events = 0;
     const w0 = performance.now();
     const c0 = cpuMs();
-    await fc.assert(property, { seed: 1, numRuns: runs });
+    const result = await campaign(1);
     cpu.push(cpuMs() - c0);
     wall.push(performance.now() - w0);
+    passActions = result.stats.actions;
+    passEvents = result.stats.events;
   }
-  const passActions = actions;
-  const passEvents = events;
-  keep = true;
-  await fc.assert(property, { seed: 1, numRuns: runs });
-  keep = false;
+  const coldActions = cold.stats.actions;
+  // Timed passes keep nothing: holding runs for later would load the garbage collector in a
+  // way a campaign never does. An untimed pass over the same seed (the same runs) keeps what
+  // the bare model needs to replay them.
+  const runsMade: Replay[] = [];
+  await fc.assert(
+    fc.asyncProperty(runArb(adapter.capabilities, generator), async (input) => {
+      const record = await executeRun(adapter, input);
+      runsMade.push({ seed: record.trace.seed, world: record.trace.world, actions: record.actions });
+    }),
+    { seed: 1, numRuns: runs },
+  );
   const kitCpuMs = median(cpu);
   const kitWallMs = median(wall);
 
@@ -337,7 +334,7 @@ async function main(): Promise<void> {
   const m = machine();
   console.log(`dcomkit bench on ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.load}\n`);
 
-  console.log(`Throughput on the reference adapter (CPU time, median of ${PASSES} passes after two warm-up passes; kit = generate + apply + record + judge):`);
+  console.log(`Throughput on the reference adapter (CPU time, median of ${PASSES} passes after two warm-up passes; kit = a campaign without shrinking: generate + apply + record + judge + tally):`);
   const tp: Throughput[] = [];
   for (const [maxActions, runs] of [
     [20, 3000],
