@@ -334,7 +334,7 @@ async function main(): Promise<void> {
   const m = machine();
   console.log(`dcomkit bench on ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.load}\n`);
 
-  console.log(`Throughput on the reference adapter (CPU time, median of ${PASSES} passes after two warm-up passes; kit = a campaign without shrinking: generate + apply + record + judge + tally):`);
+  console.log(`Throughput on the reference adapter (CPU time, median of ${PASSES} campaigns after two warm-up campaigns, each without shrinking; kit = a campaign: generate + apply + record + judge + tally):`);
   const tp: Throughput[] = [];
   for (const [maxActions, runs] of [
     [20, 3000],
