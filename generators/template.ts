@@ -23,7 +23,7 @@ export function pickFrom<T>(items: readonly T[], pick: number): T | undefined {
 }
 
 export function fixed(action: Action): ActionCommand {
-  return new ActionCommand(action.kind, () => action);
+  return template(action.kind, () => action);
 }
 
 /**
@@ -32,4 +32,4 @@ export function fixed(action: Action): ActionCommand {
  * failure inside the last command run); our rules judge after the settle period, so a
  * trailing command could otherwise never be removed.
  */
-export const SKIP: ActionCommand = new ActionCommand('advance', () => undefined);
+export const SKIP: ActionCommand = template('advance', () => undefined);

@@ -468,7 +468,7 @@ export class RunState {
     const k = id === undefined ? null : this.keyOf(e.from, e.to, id);
     this.pingKey = k;
     const before = creating ? null : this.pingSets.get(k!) ?? null;
-    this.previousSeq = before && before.lastSeq;
+    this.previousSeq = before ? before.lastSeq : null;
     if (before) {
       if (e.adds.length) this.readded = e.adds.filter((o) => before.oids.has(o));
       if (e.dels.length) this.strangers = e.dels.filter((o) => !before.oids.has(o));

@@ -10,9 +10,11 @@ export interface RunRecord {
   actions: Action[];
 }
 
-async function settle(recorder: TraceRecorder, settleMs: number): Promise<RunRecord> {
-  await recorder.apply({ kind: 'advance', ms: settleMs }, true);
-  return { trace: recorder.trace(), actions: recorder.actions };
+/** The settle period, then the run as recorded: at once when the adapter answers at once. */
+function settle(recorder: TraceRecorder, settleMs: number): RunRecord | Promise<RunRecord> {
+  const recorded = (): RunRecord => ({ trace: recorder.trace(), actions: recorder.actions });
+  const reported = recorder.apply({ kind: 'advance', ms: settleMs }, true);
+  return reported instanceof Promise ? reported.then(recorded) : recorded();
 }
 
 /** A generated run, through fast-check's model runner. */
@@ -27,8 +29,7 @@ export function executeRun(adapter: Adapter, input: RunInput, settleMs = SETTLE_
   try {
     recorder.resetSync();
     fc.modelRun(setup, input.commands);
-    recorder.apply({ kind: 'advance', ms: settleMs }, true);
-    return Promise.resolve({ trace: recorder.trace(), actions: recorder.actions });
+    return Promise.resolve(settle(recorder, settleMs));
   } catch (err) {
     return Promise.reject(err);
   }
