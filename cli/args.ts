@@ -6,9 +6,27 @@ import { UsageError } from './errors';
 type Flags = Record<string, { type: 'string' | 'boolean' }>;
 type Values<O extends Flags> = { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
 
+/**
+ * parseArgs reads "--runs -5" as a flag without its value followed by an unknown option; the
+ * user meant the value -5, which the flag's own check then refuses by name.
+ */
+function joinNegativeValues(args: readonly string[], options: Flags): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function parse<O extends Flags>(args: string[], options: O, command: string, positionals = 0): { values: Values<O>; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
+    const parsed = parseArgs({ args: joinNegativeValues(args, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
     return { values: parsed.values as Values<O>, positionals: parsed.positionals };
   } catch (err) {
@@ -19,18 +37,32 @@ export function parse<O extends Flags>(args: string[], options: O, command: stri
   }
 }
 
-export function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+/**
+ * A whole number flag within bounds; `fallback` when absent. Every numeric flag goes through
+ * here, so none takes a negative, a fraction, a word or a number too large to mean anything.
+ */
+export function intFlag(value: string | undefined, flag: string, fallback: number, bounds: { min: number; max: number; unit?: string }): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} takes a positive whole number, not '${value}'`);
+  const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+  const range = `from ${bounds.min} to ${bounds.max.toLocaleString('en-US')}${bounds.unit ? ` ${bounds.unit}` : ''}`;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} takes a whole number ${range}, not '${value}'`);
+  if (n < bounds.min || n > bounds.max) throw new UsageError(`${flag} must be ${range}, not ${n}`);
   return n;
 }
 
+/** Limits of the campaign flags: generous, but each one short of what no machine finishes. */
+export const LIMITS = {
+  runs: { min: 1, max: 10_000_000 },
+  maxActions: { min: 1, max: 1_000 },
+  shrinkTime: { min: 1, max: 7 * 24 * 3600, unit: 's' },
+  timeLimit: { min: 1, max: 7 * 24 * 3600, unit: 's' },
+  stepTimeout: { min: 100, max: 3_600_000, unit: 'ms' },
+  minEvidence: { min: 1, max: 1_000_000 },
+} as const;
+
 export function seedValue(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new UsageError(`--seed takes a whole number from 0 to 2147483647, not '${value}'`);
-  return n;
+  return intFlag(value, '--seed', 0, { min: 0, max: 0x7fffffff });
 }
 
 export function profileValue(value: string | undefined): Profile {

@@ -2,6 +2,8 @@
 /** dcomkit's command line: run, replay, certify, verify, diff, merge, rules, adapters. */
 import { killAll } from '../adapters/process';
 import { KIT_VERSION } from '../runner';
+import { isAdapterFault } from '../spec';
+import { AdapterStartError } from './adapter';
 import { adaptersCommand } from './commands/adapters';
 import { mutateCommand } from './commands/mutate';
 import { certifyCommand } from './commands/certify';
@@ -12,6 +14,11 @@ import { replayCommand } from './commands/replay';
 import { rulesCommand } from './commands/rules';
 import { runCommand } from './commands/run';
 import { EXIT, UsageError } from './errors';
+import { installInterrupts } from './interrupt';
+import { isWorker, supervise } from './supervisor';
+
+/** Commands that run adapters: they run in a supervised child (cli/supervisor.ts). */
+const SUPERVISED = new Set(['run', 'replay', 'certify', 'verify', 'mutate']);
 
 const HELP = `dcomkit ${KIT_VERSION}: property-based fuzzing and conformance for DCOM implementations
 
@@ -62,29 +69,30 @@ function fatal(err: unknown): number {
     console.error(`dcomkit: ${err.message}`);
     return EXIT.usage;
   }
-  const e = err as Error;
-  if (e?.name === 'AdapterProtocolError' || e?.name === 'AdapterStepTimeout' || e?.name === 'WineNotSetUpError') {
-    console.error(`dcomkit: adapter error: ${e.message}`);
+  // An adapter that could not be loaded, started or used, or that failed outside a run: its
+  // own words, on one line plus its stderr, never a stack trace.
+  if (isAdapterFault(err) || err instanceof AdapterStartError || (err as Error)?.name === 'WineNotSetUpError') {
+    console.error(`dcomkit: adapter error: ${(err as Error).message}`);
     return EXIT.usage;
   }
-  console.error(`dcomkit: internal error: ${e?.stack ?? String(err)}`);
+  const e = err as Error;
+  console.error(`dcomkit: internal error (a bug in dcomkit; please report it): ${e?.stack ?? String(err)}`);
   return EXIT.usage;
 }
 
 if (require.main === module) {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      killAll();
-      console.error(`\ndcomkit: interrupted`);
-      process.exit(EXIT.interrupted);
-    });
+  const argv = process.argv.slice(2);
+  if (SUPERVISED.has(argv[0] ?? '') && !isWorker()) {
+    supervise(__filename, argv);
+  } else {
+    installInterrupts();
+    main(argv)
+      .catch(fatal)
+      .then((code) => {
+        killAll();
+        // Exit now rather than when the event loop drains: an adapter may leave a socket or a
+        // timer behind, and the kit must not outlive its work.
+        process.exit(code);
+      });
   }
-  main(process.argv.slice(2))
-    .catch(fatal)
-    .then((code) => {
-      killAll();
-      // Exit now rather than when the event loop drains: an adapter may leave a socket or a
-      // timer behind, and the kit must not outlive its work.
-      process.exit(code);
-    });
 }

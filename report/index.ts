@@ -1,4 +1,4 @@
-export { describeWorld, formatCampaign, formatCounterexample, formatVerdicts } from './text';
+export { describeShrink, describeWorld, formatCampaign, formatCounterexample, formatErrors, formatHeader, formatVerdicts } from './text';
 export { DEFAULT_REPORTERS, getReporter, registerReporter, reporterNames, type Reporter } from './reporters';
 export { renderHtml } from './reporters/html';
 export { renderJunit, xmlText } from './reporters/junit';

@@ -1,11 +1,26 @@
 /** Plain-text rendering of campaign results and counterexamples, for terminals and CI logs. */
-import { describeAction, describeEvent, describeAccess, formatMs, type World } from '../spec';
-import type { CampaignResult, Counterexample, RuleTally } from '../runner';
+import { defaultWorld, describeAction, describeEvent, describeAccess, formatMs, MACHINES, VERDICTS, type World } from '../spec';
+import type { CampaignResult, Counterexample, RuleTally, RunError } from '../runner';
+import type { Capabilities, Profile } from '../spec';
 
+/**
+ * The world a counterexample starts in, as far as it differs from the default world (every
+ * machine TCP only, access permission absent, same domain): what is left after shrinking is
+ * what the failure needs.
+ */
 export function describeWorld(world: World): string {
-  return Object.entries(world.machines)
-    .map(([m, c]) => `${m}: ${c.protocols}, access ${describeAccess(c.access)}${m === 'server' ? '' : `, trust ${c.trust}`}`)
-    .join('; ');
+  const base = defaultWorld();
+  const parts: string[] = [];
+  for (const m of MACHINES) {
+    const c = world.machines[m];
+    const d = base.machines[m];
+    const diffs: string[] = [];
+    if (c.protocols !== d.protocols) diffs.push(c.protocols);
+    if (JSON.stringify(c.access) !== JSON.stringify(d.access)) diffs.push(`access ${describeAccess(c.access)}`);
+    if (m !== 'server' && c.trust !== d.trust) diffs.push(`trust ${c.trust}`);
+    if (diffs.length) parts.push(`${m}: ${diffs.join(', ')}`);
+  }
+  return parts.length ? `default, except ${parts.join('; ')}` : 'default (TCP only, access permission absent, one domain)';
 }
 
 function pad(s: string, n: number): string {
@@ -17,15 +32,49 @@ export function formatVerdicts(rules: readonly RuleTally[]): string[] {
   const width = Math.max(...rules.map((t) => t.rule.id.length)) + 2;
   return rules.map((t) => {
     const runs = `${t.runs} run${t.runs === 1 ? '' : 's'}`;
-    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing)` : t.nonStrict ? `  (${t.nonStrict} non-strict)` : '';
+    const first = t.firstFailedRun ? `, first failed at run ${t.firstFailedRun}` : t.firstFailedRun === 0 ? ', failed in the corpus' : '';
+    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing${first})` : t.nonStrict ? `  (${t.nonStrict} non-strict)` : '';
     return `${pad(t.rule.id, width)}${pad(t.verdict, 15)}${runs}${extra}`;
   });
 }
 
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** What shrinking did, honestly: minimal, partly shrunk (from N to M) or not shrunk, and why. */
+export function describeShrink(cx: Pick<Counterexample, 'actions' | 'shrunk' | 'shrink' | 'shrinkMs' | 'shrinkTimedOut'>): string {
+  const n = plural(cx.actions.length, 'action');
+  const s = cx.shrink;
+  const time = cx.shrinkMs ? ` in ${formatMs(cx.shrinkMs)}` : '';
+  const errors = s?.errors ? `; ${plural(s.errors, 'shrink attempt')} ended in adapter errors and counted as not reproducing` : '';
+  if (!s) return `${n}, ${cx.shrunk ? (cx.shrinkTimedOut ? 'partly shrunk' : 'shrunk') : 'not shrunk'}`;
+  const why =
+    s.why === 'time-limit' ? 'shrink budget spent' : s.why === 'stopped' ? 'the campaign stopped' : s.why === 'disabled' ? 'shrinking off' : s.why === 'not-reproduced' ? 'the failure did not reproduce when replayed' : '';
+  if (s.status === 'minimal') return `${n}, minimal: shrunk from ${s.from}${time}, ${plural(s.attempts, 'attempt')}${errors}`;
+  if (s.status === 'partial') return `${n}, partly shrunk from ${s.from}${time} (${why || 'not finished'})${errors}`;
+  return `${n}, not shrunk${why ? ` (${why})` : ''}${errors}`;
+}
+
+/** The line printed before the first run: what is about to happen, and the seed to repeat it. */
+export function formatHeader(caps: Pick<Capabilities, 'name' | 'version'>, profile: Profile, runs: number, seed: number, extra = ''): string {
+  return `dcomkit: adapter ${caps.name} ${caps.version}, profile ${profile}, ${runs} runs${extra}, seed ${seed}`;
+}
+
+/** Adapter errors, for stderr: each in the adapter's own words (its message, notes and stderr). */
+export function formatErrors(errors: readonly RunError[], limit = 5): string[] {
+  if (!errors.length) return [];
+  const lines = [`dcomkit: ${plural(errors.length, 'run')} ended in adapter errors; no rule judged ${errors.length === 1 ? 'it' : 'them'}:`];
+  for (const e of errors.slice(0, limit)) {
+    const where = e.corpusCase !== undefined ? `corpus case ${e.corpusCase}` : `run ${e.run + 1}`;
+    lines.push(`  ${where} (${e.kind}): ${e.message.split('\n').join('\n    ')}`);
+    for (const n of e.notes) lines.push(`    adapter note: ${n}`);
+  }
+  if (errors.length > limit) lines.push(`  ... and ${errors.length - limit} more (all of them are in --json and certificates)`);
+  return lines;
+}
+
 export function formatCounterexample(cx: Counterexample, replay?: string): string[] {
   const lines: string[] = [];
-  const tally = `${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? (cx.shrinkMs ? `, shrunk in ${formatMs(cx.shrinkMs)}` : ', shrunk') : ', not shrunk'}`;
-  lines.push(`  counterexample (${tally}; adapter seed ${cx.seed})`);
+  lines.push(`  counterexample (${describeShrink(cx)}; adapter seed ${cx.seed})`);
   lines.push(`  world: ${describeWorld(cx.world)}`);
   cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`));
   const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
@@ -42,9 +91,9 @@ export function formatCounterexample(cx: Counterexample, replay?: string): strin
 /** The whole report of a campaign; `replays` maps rule ids to their replay commands. */
 export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<string, string> = new Map()): string {
   const lines: string[] = [];
-  const a = result.adapter;
-  const shard = result.shard ? ` (shard ${result.shard.index}/${result.shard.count})` : '';
-  lines.push(`dcomkit: adapter ${a.name} ${a.version}, profile ${result.profile}, ${result.runs} runs${shard}, seed ${result.seed}`);
+  if (result.stopped) {
+    lines.push(`PARTIAL: ${result.stopped.detail} ${result.stopped.phase === 'runs' ? `after ${result.runs} of ${result.total} runs` : `while shrinking (all ${result.runs} runs done)`}; the verdicts below are from what finished.`);
+  }
   if (result.corpus) {
     const skipped = result.corpus.skipped.length ? `, ${result.corpus.skipped.length} skipped (${result.corpus.skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')})` : '';
     lines.push(`corpus: ${result.corpus.replayed} case${result.corpus.replayed === 1 ? '' : 's'} replayed${skipped}`);
@@ -56,15 +105,11 @@ export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<stri
     lines.push(`${t.verdict} ${t.rule.id}: ${t.rule.title} (${t.rule.sources.join('; ')})${t.corpusCase ? ` [corpus case ${t.corpusCase}]` : ''}`);
     lines.push(...formatCounterexample(t.counterexample, replays.get(t.rule.id)));
   }
-  if (result.errors.length) {
-    lines.push('');
-    lines.push(`adapter errors in ${result.errors.length} run${result.errors.length === 1 ? '' : 's'}:`);
-    for (const e of result.errors.slice(0, 5)) lines.push(`  run ${e.run + 1}: ${e.message.split('\n').join('\n    ')}`);
-  }
   const count = (v: string) => result.rules.filter((t) => t.verdict === v).length;
-  const parts = ['OK', 'FAILED', 'NON-STRICT', 'UNIMPLEMENTED', 'INFORMATIONAL'].filter((v) => count(v)).map((v) => `${count(v)} ${v}`);
+  const parts = VERDICTS.filter((v) => count(v)).map((v) => `${count(v)} ${v}`);
   const s = result.stats;
+  const errors = result.errors.length ? `, ${plural(result.errors.length, 'adapter error')} (not judged; see stderr)` : '';
   lines.push('');
-  lines.push(`${result.rules.length} rules: ${parts.join(', ')}. ${result.runs} runs, ${s.actions} actions in ${formatMs(Math.round(s.wallMs))} (${Math.round(s.actions / (s.wallMs / 1000))} actions/s).`);
+  lines.push(`${result.rules.length} rules: ${parts.join(', ')}. ${result.runs} runs${errors}, ${s.actions} actions in ${formatMs(Math.round(s.wallMs))} (${Math.round(s.actions / Math.max(s.wallMs / 1000, 0.001))} actions/s).`);
   return lines.join('\n');
 }

@@ -4,13 +4,21 @@
  * pass (so one rule's failure never hides another's); each failed rule is then shrunk from
  * its first failing run, which fast-check regenerates from the campaign seed and that run's
  * path.
+ *
+ * A run in which the adapter failed as a program (hung, crashed, broke the protocol, reported
+ * events that contradict it) is an adapter error: no rule judges any of it, and no
+ * counterexample rests on it. A campaign stops early, with what it finished, when its signal
+ * is aborted, when its time limit passes, or when the adapter keeps failing.
  */
 import fc from 'fast-check';
 import {
+  isAdapterFault,
   RULES,
   type ActionKind,
   type Adapter,
+  type AdapterFault,
   type Capabilities,
+  type FaultKind,
   type Profile,
   type Rule,
   type RuleId,
@@ -19,11 +27,12 @@ import {
 } from '../spec';
 import { runArb, type GeneratorOptions, type RunInput } from '../generators';
 import { judge } from '../oracles';
-import { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
+import { COUNTEREXAMPLE_FORMAT, type Counterexample, type ShrinkReport } from './counterexample';
 import type { CorpusCase } from './corpus';
-import { executeRun, replayActions, type RunRecord } from './execute';
+import { executeRun, replayActions, RunInterrupted, type RunRecord } from './execute';
 import { guardAdapter } from './guard';
 import { inShard, shardRuns, type Shard } from './shard';
+import { decideVerdict, DEFAULT_MIN_EVIDENCE } from './verdict';
 import { KIT_VERSION } from './version';
 
 export interface CampaignOptions {
@@ -44,10 +53,19 @@ export interface CampaignOptions {
   shrinkTimeMs?: number;
   /** Real ms one adapter step may take before the run ends in an adapter error. Default 60 s. */
   stepLimitMs?: number;
-  /** Called after each generated run. */
-  onProgress?: (progress: { done: number; total: number; failedRules: number }) => void;
-  /** Give up after this many runs in a row end in an adapter error. Default 3. */
+  /** Called after each generated run and each shrink attempt. */
+  onProgress?: (progress: CampaignProgress) => void;
+  /** Give up (stop the campaign) after this many runs in a row end in adapter errors. Default 3. */
   maxConsecutiveErrors?: number;
+  /** Runs that must exercise a rule before it can be OK; fewer is INCONCLUSIVE. Default 5. */
+  minEvidence?: number;
+  /**
+   * Real ms the whole campaign (runs and shrinking) may take; then it stops with what it has,
+   * marked as stopped. Default: no limit.
+   */
+  timeLimitMs?: number;
+  /** Aborting it stops the campaign between two steps, with what it has, marked as interrupted. */
+  signal?: AbortSignal;
   /**
    * A regression corpus: cases replayed before the random runs and judged by every rule;
    * their verdicts count in the result. A failing case is its rule's counterexample as it
@@ -61,6 +79,10 @@ export interface CampaignOptions {
   shard?: Shard;
 }
 
+export type CampaignProgress =
+  | { phase: 'runs'; done: number; total: number; failedRules: number; errors: number }
+  | { phase: 'shrink'; rule: RuleId; attempts: number; actions: number; rulesLeft: number };
+
 export interface RuleTally {
   rule: Rule;
   verdict: Verdict;
@@ -68,28 +90,57 @@ export interface RuleTally {
   runs: number;
   failures: number;
   nonStrict: number;
+  /** The first run (1-based, in campaign order) that failed the rule; 0 for a corpus case. */
+  firstFailedRun?: number;
   /** How often each named situation came up, for coverage. */
   situations: Record<string, number>;
-  /** Why the rule could not be judged, when UNIMPLEMENTED. */
+  /** Why the rule could not be judged OK, when UNIMPLEMENTED or INCONCLUSIVE. */
   reason?: string;
   counterexample?: Counterexample;
   /** The corpus case the counterexample is, when it came from the corpus. */
   corpusCase?: string;
 }
 
+/** A run that ended in an adapter error, in the adapter's own words. */
 export interface RunError {
+  /** The campaign's run (0-based); -1 for a corpus case. */
   run: number;
+  /** The corpus case, when it was one. */
+  corpusCase?: string;
+  kind: FaultKind;
+  /** The step that failed. */
+  step: string;
+  /** The whole message: adapter, step, problem, offending line and stderr. */
   message: string;
+  /** The notes the adapter sent during the run, latest last. */
+  notes: string[];
+  /** The last lines the adapter wrote to stderr. */
+  stderr: string[];
+}
+
+/** Why a campaign ended before it had done everything. */
+export interface CampaignStop {
+  reason: 'interrupted' | 'time-limit' | 'adapter-gave-up';
+  /** One sentence for a person. */
+  detail: string;
+  /** While observing runs, or while shrinking (the runs were all done). */
+  phase: 'runs' | 'shrink';
 }
 
 export interface CampaignResult {
   adapter: Capabilities;
   profile: Profile;
   seed: number;
+  /** Runs executed (with or without an adapter error); `total` when the campaign finished them. */
   runs: number;
+  /** Runs the campaign was asked for (this shard's share when sharded). */
+  total: number;
+  minEvidence: number;
   rules: RuleTally[];
   actionCounts: Partial<Record<ActionKind, number>>;
   errors: RunError[];
+  /** Set when the campaign ended early. */
+  stopped?: CampaignStop;
   /** Wall time, actions carried out, and time spent shrinking. */
   stats: { wallMs: number; actions: number; events: number; shrinkMs: number };
   /** The shard executed, when the campaign was sharded; `runs` counts this shard's runs. */
@@ -97,6 +148,9 @@ export interface CampaignResult {
   /** Corpus cases replayed (also counted in the tallies) and those the adapter cannot carry out. */
   corpus?: { replayed: number; skipped: { id: string; reason: string }[] };
 }
+
+/** Real ms of work between two turns of the event loop: signals and timers get their turn. */
+const YIELD_EVERY_MS = 20;
 
 /**
  * The failing run a rule's counterexample is shrunk from: a failure before a non-strict one,
@@ -112,27 +166,40 @@ interface FirstFailure {
   corpus?: CorpusCase;
 }
 
-function missing(rule: Rule, caps: Capabilities): string | undefined {
-  const actions = rule.needs.filter((k) => !caps.actions.includes(k));
-  if (actions.length) return `adapter cannot carry out ${actions.join(', ')}`;
-  const observes = rule.observes.filter((o) => !caps.observes.includes(o));
-  if (observes.length) return `adapter cannot observe ${observes.join(', ')}`;
-  return undefined;
+export function runError(run: number, fault: AdapterFault, corpusCase?: string): RunError {
+  return {
+    run,
+    ...(corpusCase !== undefined ? { corpusCase } : {}),
+    kind: fault.kind,
+    step: fault.step,
+    message: fault.message,
+    notes: [...fault.notes],
+    stderr: [...fault.stderr],
+  };
+}
+
+/** Whether most of what the campaign executed ended in adapter errors (or nothing ran cleanly). */
+export function mostlyErrors(result: Pick<CampaignResult, 'runs' | 'errors' | 'corpus'>): boolean {
+  const attempted = result.runs + (result.corpus?.replayed ?? 0) + result.errors.filter((e) => e.run < 0).length;
+  return result.errors.length > 0 && result.errors.length * 2 >= attempted;
 }
 
 export async function runCampaign(unguarded: Adapter, options: CampaignOptions = {}): Promise<CampaignResult> {
-  const adapter = guardAdapter(unguarded, options.stepLimitMs);
+  const signal = options.signal;
+  const adapter = guardAdapter(unguarded, options.stepLimitMs, signal);
   const profile = options.profile ?? 'strict';
   const total = options.runs ?? 100;
   const seed = options.seed ?? Date.now() % 0x7fffffff;
   const maxErrors = options.maxConsecutiveErrors ?? 3;
+  const minEvidence = options.minEvidence ?? DEFAULT_MIN_EVIDENCE;
   const caps = adapter.capabilities;
   const arb = runArb(caps, options.generator);
   const started = performance.now();
+  const deadline = options.timeLimitMs === undefined ? Infinity : started + options.timeLimitMs;
 
   const rules = RULES.filter((r) => r.profiles.includes(profile));
   const tallies = new Map<RuleId, RuleTally>(
-    rules.map((rule) => [rule.id, { rule, verdict: 'UNIMPLEMENTED', runs: 0, failures: 0, nonStrict: 0, situations: {} }]),
+    rules.map((rule) => [rule.id, { rule, verdict: 'INCONCLUSIVE', runs: 0, failures: 0, nonStrict: 0, situations: {} }]),
   );
   // Counted in maps and written into the tallies at the end: a per-run update of a plain
   // object keyed by situation was a twentieth of a campaign.
@@ -145,6 +212,24 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   let consecutiveErrors = 0;
   let actions = 0;
   let events = 0;
+  let stopped: CampaignStop | undefined;
+  let phase: CampaignStop['phase'] = 'runs';
+
+  const stop = (reason: CampaignStop['reason'], detail: string) => (stopped ??= { reason, detail, phase });
+  /** Whether the campaign must end now; decides why, once. */
+  const mustStop = (): boolean => {
+    if (stopped) return true;
+    if (signal?.aborted) stop('interrupted', 'interrupted');
+    else if (performance.now() > deadline) stop('time-limit', `the campaign's time limit of ${Math.round(options.timeLimitMs! / 1000)} s passed`);
+    return stopped !== undefined;
+  };
+  let lastYield = performance.now();
+  /** A turn of the event loop now and then, so a signal or a timer can act even on a synchronous adapter. */
+  const breathe = async () => {
+    if (performance.now() - lastYield < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  };
 
   const tally = (record: RunRecord, index: number, corpusCase?: CorpusCase) => {
     actions += record.actions.length;
@@ -156,7 +241,10 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       t.runs += 1;
       const seen = situations.get(outcome.rule)!;
       for (const s of outcome.situations) seen.set(s, (seen.get(s) ?? 0) + 1);
-      if (outcome.status === 'fail') t.failures += 1;
+      if (outcome.status === 'fail') {
+        t.failures += 1;
+        t.firstFailedRun ??= index + 1;
+      }
       if (outcome.status === 'non-strict') t.nonStrict += 1;
       const first = firstFailures.get(outcome.rule);
       const worse = outcome.status === 'fail' && first?.status !== 'fail';
@@ -167,48 +255,72 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     }
   };
 
+  /** Carries out one run; an adapter fault becomes an error, an interruption a stop. */
+  const attempt = async (work: () => Promise<RunRecord>, onFault: (fault: AdapterFault) => void): Promise<RunRecord | undefined> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof RunInterrupted) {
+        mustStop();
+        return undefined;
+      }
+      if (!isAdapterFault(err)) throw err;
+      onFault(err);
+      return undefined;
+    }
+  };
+
   let corpus: CampaignResult['corpus'];
   if (options.corpus && (!options.shard || options.shard.index === 1)) {
     corpus = { replayed: 0, skipped: [] };
     for (const c of options.corpus) {
+      if (mustStop()) break;
       const unsupported = [...new Set(c.actions.map((a) => a.kind))].filter((k) => !caps.actions.includes(k));
       if (unsupported.length) {
         corpus.skipped.push({ id: c.id, reason: `adapter cannot carry out ${unsupported.join(', ')}` });
         continue;
       }
-      let record: RunRecord;
-      try {
-        record = await replayActions(adapter, c.seed, c.world, c.actions);
-      } catch (err) {
-        errors.push({ run: -1, message: `corpus case ${c.id}: ${err instanceof Error ? err.message : String(err)}` });
-        continue;
-      }
+      const record = await attempt(
+        () => replayActions(adapter, c.seed, c.world, c.actions, undefined, signal),
+        (fault) => errors.push(runError(-1, fault, c.id)),
+      );
+      if (!record) continue;
       corpus.replayed += 1;
       tally(record, -1, c);
+      await breathe();
     }
   }
 
+  const shardTotal = shardRuns(total, options.shard);
   const observe = fc.asyncProperty(arb, async (input: RunInput) => {
     const index = run++;
     if (!inShard(index, options.shard)) return true;
+    await breathe();
+    // A false ends fast-check's pass at once (endOnFailure); nothing else here returns false.
+    if (mustStop()) return false;
     executed += 1;
-    if (consecutiveErrors >= maxErrors) return true;
-    let record: RunRecord;
-    try {
-      record = await executeRun(adapter, input);
+    const record = await attempt(
+      () => executeRun(adapter, input, undefined, signal),
+      (fault) => {
+        errors.push(runError(index, fault));
+        consecutiveErrors += 1;
+        if (consecutiveErrors >= maxErrors) stop('adapter-gave-up', `${consecutiveErrors} runs in a row ended in adapter errors`);
+      },
+    );
+    if (record) {
       consecutiveErrors = 0;
-    } catch (err) {
-      consecutiveErrors += 1;
-      errors.push({ run: index, message: err instanceof Error ? err.message : String(err) });
-      return true;
+      tally(record, index);
+    } else if (stopped?.reason === 'interrupted') {
+      executed -= 1; // the run was cut short, not carried out
     }
-    tally(record, index);
     const failedRules = [...firstFailures.values()].filter((f) => f.status === 'fail').length;
-    options.onProgress?.(options.shard ? { done: executed, total: shardRuns(total, options.shard), failedRules } : { done: index + 1, total, failedRules });
-    return true;
+    options.onProgress?.({ phase: 'runs', done: options.shard ? executed : index + 1, total: shardTotal, failedRules, errors: errors.length });
+    return !stopped;
   });
-  await fc.assert(observe, { seed, numRuns: total });
+  const observed = await fc.check(observe, { seed, numRuns: total, endOnFailure: true });
+  if (observed.failed && !stopped) throw observed.errorInstance ?? new Error('campaign: a run failed without an error');
 
+  phase = 'shrink';
   let shrinkMs = 0;
   // Every run a shrink makes is judged under every rule: one bug often fails several rules,
   // and the shortest failing run seen for a rule while shrinking another may beat what its
@@ -222,26 +334,42 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       if (!best || record.actions.length < best.record.actions.length) harvested.set(outcome.rule, { record, outcome });
     }
   };
-  const shrunk = new Map<RuleId, { cx: Awaited<ReturnType<typeof shrink>>; elapsed: number }>();
+  const shrunk = new Map<RuleId, { result: ShrinkResult; elapsed: number }>();
   // In catalogue order: the headline rules first, so what they shrink to is met by the rest.
   const byCatalogue = [...firstFailures].sort(([a], [b]) => RULES.findIndex((r) => r.id === a) - RULES.findIndex((r) => r.id === b));
-  for (const [ruleId, first] of byCatalogue) {
-    if (options.shrink === false || first.corpus) continue;
+  const toShrink = byCatalogue.filter(([, first]) => options.shrink !== false && !first.corpus);
+  for (const [i, [ruleId, first]] of toShrink.entries()) {
+    if (mustStop()) break;
     const t0 = performance.now();
-    const cx = await shrink(adapter, arb, profile, seed, ruleId, first, harvest, options.shrinkTimeMs);
-    shrunk.set(ruleId, { cx, elapsed: performance.now() - t0 });
+    const result = await shrink({
+      adapter,
+      arb,
+      profile,
+      seed,
+      rule: ruleId,
+      first,
+      seen: harvest,
+      timeLimitMs: options.shrinkTimeMs,
+      mustStop,
+      breathe,
+      signal,
+      onAttempt: (attempts, length) => options.onProgress?.({ phase: 'shrink', rule: ruleId, attempts, actions: length, rulesLeft: toShrink.length - i - 1 }),
+    });
+    shrunk.set(ruleId, { result, elapsed: performance.now() - t0 });
   }
+
   for (const [ruleId, first] of firstFailures) {
     const own = shrunk.get(ruleId);
     const elapsed = own?.elapsed ?? 0;
     shrinkMs += elapsed;
+    const from = first.record.actions.length;
     const other = own && harvested.get(ruleId);
-    const cx =
-      other && (!own.cx || other.record.actions.length < own.cx.record.actions.length)
-        ? { ...other, path: '', shrunk: true, timedOut: own.cx?.timedOut ?? false }
-        : own?.cx;
-    const best = cx ?? { record: first.record, outcome: first.outcome, path: String(first.run), shrunk: first.corpus?.shrunk ?? false };
-    const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, length: first.record.actions.length, path: best.path };
+    const ownBest = own?.result.best;
+    const useOther = !!other && other.record.actions.length < (ownBest ?? first).record.actions.length;
+    const best = useOther ? other! : (ownBest ?? { record: first.record, outcome: first.outcome });
+    const path = useOther ? '' : (own?.result.path ?? String(first.run));
+    const report = first.corpus ? corpusShrink(first.corpus, from) : shrinkReport(own?.result, from, best.record.actions.length, useOther, options.shrink === false);
+    const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, length: from, path };
     if (first.corpus) tallies.get(ruleId)!.corpusCase = first.corpus.id;
     tallies.get(ruleId)!.counterexample = {
       format: COUNTEREXAMPLE_FORMAT,
@@ -254,32 +382,26 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       world: best.record.trace.world,
       actions: best.record.actions,
       origin,
-      shrunk: best.shrunk,
-      ...(cx?.timedOut ? { shrinkTimedOut: true } : {}),
+      shrunk: report.status !== 'not-shrunk',
+      shrink: report,
+      ...(report.why === 'time-limit' ? { shrinkTimedOut: true } : {}),
       shrinkMs: Math.round(elapsed),
       violations: best.outcome.violations,
       trace: best.record.trace.events,
     };
   }
 
+  const evidence = {
+    minEvidence,
+    cleanRuns: executed - errors.filter((e) => e.run >= 0).length,
+    corpusRuns: corpus?.replayed ?? 0,
+    errorRuns: errors.length,
+  };
   for (const t of tallies.values()) {
     t.situations = Object.fromEntries(situations.get(t.rule.id)!);
-    const reason = missing(t.rule, caps);
-    if (reason && t.runs === 0) {
-      t.reason = reason;
-      continue;
-    }
-    t.verdict =
-      t.failures > 0
-        ? 'FAILED'
-        : t.nonStrict > 0
-          ? 'NON-STRICT'
-          : t.runs === 0
-            ? 'UNIMPLEMENTED'
-            : t.rule.informational
-              ? 'INFORMATIONAL'
-              : 'OK';
-    if (t.verdict === 'UNIMPLEMENTED') t.reason = `not exercised in ${executed} runs${corpus?.replayed ? ` and ${corpus.replayed} corpus case${corpus.replayed === 1 ? '' : 's'}` : ''}`;
+    const { verdict, reason } = decideVerdict(t.rule, t, caps, evidence);
+    t.verdict = verdict;
+    if (reason) t.reason = reason;
   }
 
   return {
@@ -287,47 +409,110 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     profile,
     seed,
     runs: executed,
+    total: shardTotal,
+    minEvidence,
     rules: [...tallies.values()],
     actionCounts,
     errors,
+    ...(stopped ? { stopped } : {}),
     stats: { wallMs: performance.now() - started, actions, events, shrinkMs },
     ...(options.shard ? { shard: options.shard } : {}),
     ...(corpus ? { corpus } : {}),
   };
 }
 
-/** Replays the rule's first failing run and lets fast-check shrink it while the rule still fails. */
-async function shrink(
-  adapter: Adapter,
-  arb: fc.Arbitrary<RunInput>,
-  profile: Profile,
-  seed: number,
-  rule: RuleId,
-  first: FirstFailure,
-  seen: (record: RunRecord, outcomes: readonly RuleOutcome[]) => void,
-  timeLimitMs?: number,
-): Promise<{ record: RunRecord; outcome: RuleOutcome; path: string; shrunk: boolean; timedOut: boolean } | undefined> {
-  let last: { record: RunRecord; outcome: RuleOutcome } | undefined;
-  const property = fc.asyncProperty(arb, async (input: RunInput) => {
-    let record: RunRecord;
-    try {
-      record = await executeRun(adapter, input);
-    } catch {
+/** How shrinking went for a rule: `result` is undefined when no shrink ran. */
+function shrinkReport(result: ShrinkResult | undefined, from: number, to: number, harvested: boolean, disabled: boolean): ShrinkReport {
+  const counts = { from, to, attempts: result?.attempts ?? 0, errors: result?.errors ?? 0 };
+  if (!result) return { status: 'not-shrunk', ...counts, why: disabled ? 'disabled' : 'stopped' };
+  // A shorter run met while shrinking another rule was never shrunk itself: not known minimal.
+  const status = result.finished && !harvested ? 'minimal' : to < from ? 'partial' : 'not-shrunk';
+  return { status, ...counts, ...(result.why ? { why: result.why } : {}) };
+}
+
+/** A corpus case stands as it was saved: its own shrink report, or what its file said. */
+function corpusShrink(c: CorpusCase, length: number): ShrinkReport {
+  return c.shrink ?? { status: c.shrunk ? 'partial' : 'not-shrunk', from: length, to: length, attempts: 0, errors: 0 };
+}
+
+interface ShrinkResult {
+  /** The smallest run that still failed the rule the same way; undefined when none did. */
+  best?: { record: RunRecord; outcome: RuleOutcome };
+  path?: string;
+  /** fast-check ran out of smaller candidates: no single shrink step of `best` fails. */
+  finished: boolean;
+  /** Why it did not finish. */
+  why?: ShrinkReport['why'];
+  /** Runs carried out while shrinking, and those that ended in adapter errors. */
+  attempts: number;
+  errors: number;
+}
+
+interface ShrinkJob {
+  adapter: Adapter;
+  arb: fc.Arbitrary<RunInput>;
+  profile: Profile;
+  seed: number;
+  rule: RuleId;
+  first: FirstFailure;
+  seen: (record: RunRecord, outcomes: readonly RuleOutcome[]) => void;
+  timeLimitMs?: number;
+  mustStop: () => boolean;
+  breathe: () => Promise<void>;
+  signal?: AbortSignal;
+  onAttempt: (attempts: number, actions: number) => void;
+}
+
+/**
+ * Replays the rule's first failing run and lets fast-check shrink it while the rule still
+ * fails. A shrink attempt that ends in an adapter error does not reproduce the failure.
+ */
+async function shrink(job: ShrinkJob): Promise<ShrinkResult> {
+  let best: ShrinkResult['best'];
+  let attempts = 0;
+  let errors = 0;
+  let skipped = false;
+  let kitError: unknown;
+  const property = fc.asyncProperty(job.arb, async (input: RunInput) => {
+    await job.breathe();
+    // Once stopped, every candidate passes at once and fast-check's shrink runs out.
+    if (kitError !== undefined || job.mustStop()) {
+      skipped = true;
       return true;
     }
-    const outcomes = judge(record.trace, profile);
-    seen(record, outcomes);
-    const outcome = outcomes.find((o) => o.rule === rule)!;
-    const failing = outcome.status === first.status;
-    if (failing) last = { record, outcome };
+    attempts += 1;
+    let record: RunRecord;
+    try {
+      record = await executeRun(job.adapter, input, undefined, job.signal);
+    } catch (err) {
+      if (err instanceof RunInterrupted) job.mustStop();
+      else if (isAdapterFault(err)) errors += 1;
+      else kitError = err;
+      return true;
+    }
+    const outcomes = judge(record.trace, job.profile);
+    job.seen(record, outcomes);
+    const outcome = outcomes.find((o) => o.rule === job.rule)!;
+    const failing = outcome.status === job.first.status;
+    if (failing) best = { record, outcome };
+    job.onAttempt(attempts, (best ?? job.first).record.actions.length);
     return !failing;
   });
   // Skip, never interrupt: fast-check's interruptAfterTimeLimit races an async run against
   // the clock and walks away from the loser, which keeps driving the adapter while the next
   // shrink resets it, and whose mixed-up trace would still be judged when it ends.
   const started = performance.now();
-  const details = await fc.check(property, { seed, path: String(first.run), ...(timeLimitMs ? { skipAllAfterTimeLimit: timeLimitMs } : {}) });
-  if (!last) return undefined;
-  const timedOut = timeLimitMs !== undefined && performance.now() - started >= timeLimitMs;
-  return { ...last, path: details.counterexamplePath ?? String(first.run), shrunk: true, timedOut };
+  const details = await fc.check(property, { seed: job.seed, path: String(job.first.run), ...(job.timeLimitMs ? { skipAllAfterTimeLimit: job.timeLimitMs } : {}) });
+  if (kitError !== undefined) throw kitError;
+  const timedOut = job.timeLimitMs !== undefined && performance.now() - started >= job.timeLimitMs;
+  const why: ShrinkReport['why'] = skipped ? 'stopped' : timedOut || details.numSkips > 0 ? 'time-limit' : best ? undefined : 'not-reproduced';
+  return {
+    best,
+    path: best ? (details.counterexamplePath ?? String(job.first.run)) : undefined,
+    // Without a reproduction, fast-check had nothing to shrink: not a minimal run.
+    finished: best !== undefined && why === undefined,
+    ...(why ? { why } : {}),
+    attempts,
+    errors,
+  };
 }

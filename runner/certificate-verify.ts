@@ -1,13 +1,15 @@
 /**
  * Re-checking a certificate: its hash, its generator schema, its campaigns (re-run from the
  * recorded seeds, shards and corpus, judged again under each profile) and its counterexamples
- * (replayed action by action). The verdicts must reproduce; coverage counts that differ are
- * reported as notes, since adapters on a real clock need not repeat them exactly.
+ * (replayed action by action). The verdicts must reproduce, and so must every count on an
+ * adapter with a virtual clock (the same seed gives the same runs): a count that differs is
+ * what an edited certificate, or a merge of edited shards, shows. On a real clock, counts that
+ * differ are notes, since such an adapter need not repeat them exactly.
  */
-import type { Adapter } from '../spec';
+import { isAdapterFault, type Adapter } from '../spec';
 import { judge } from '../oracles';
 import { runCampaign, type CampaignResult } from './campaign';
-import { buildCertificate, certificateHash, generatorSchemaHash, mergeCertificates, type Certificate, type ProfileResult } from './certificate';
+import { buildCertificate, certificateHash, certificateProblem, generatorSchemaHash, mergeCertificates, type Certificate, type ProfileResult } from './certificate';
 import { replayActions } from './execute';
 
 export interface VerifyCheck {
@@ -31,6 +33,8 @@ export interface VerifyOptions {
   skipCampaigns?: boolean;
   /** Skip replaying the counterexamples. */
   skipReplays?: boolean;
+  /** Aborting it stops the verification; what was not checked counts as not verified. */
+  signal?: AbortSignal;
 }
 
 async function withAdapter<T>(open: () => Promise<Adapter>, f: (a: Adapter) => Promise<T>): Promise<T> {
@@ -65,7 +69,12 @@ export const REAL_CLOCK_ATTEMPTS = 3;
 export async function verifyCertificate(cert: Certificate, options: VerifyOptions): Promise<VerifyReport> {
   const checks: VerifyCheck[] = [];
   const hash = certificateHash(cert);
-  checks.push({ subject: 'hash', ok: hash === cert.hash, detail: hash === cert.hash ? `matches (${cert.hash.slice(0, 19)}…)` : `does not match the content (recorded ${cert.hash}, content ${hash})` });
+  const problem = hash === cert.hash ? certificateProblem(cert) : undefined;
+  checks.push({
+    subject: 'hash',
+    ok: hash === cert.hash && !problem,
+    detail: hash !== cert.hash ? `does not match the content (recorded ${cert.hash}, content ${hash})` : problem ? `matches, but ${problem}` : `matches (${cert.hash.slice(0, 19)}…)`,
+  });
 
   const schema = await generatorSchemaHash(cert.generator.options);
   const schemaOk = schema === cert.generator.schemaHash;
@@ -94,7 +103,7 @@ export async function verifyCertificate(cert: Certificate, options: VerifyOption
       for (const profile of cert.profiles) {
         results.push(
           await withAdapter(options.open, (a) =>
-            runCampaign(a, { profile, runs: campaign.runs, seed: campaign.seed, generator: cert.generator.options, shard: campaign.shard, corpus: cert.corpus, shrink: false }),
+            runCampaign(a, { profile, runs: campaign.runs, seed: campaign.seed, generator: cert.generator.options, shard: campaign.shard, corpus: cert.corpus, shrink: false, minEvidence: cert.minEvidence, signal: options.signal }),
           ),
         );
       }
@@ -107,15 +116,20 @@ export async function verifyCertificate(cert: Certificate, options: VerifyOption
         .map((t) => ({ id: t.id, was: t.verdict, now: again.rules.find((x) => x.id === t.id)?.verdict }))
         .filter((c) => c.was !== c.now);
       const seeds = cert.campaigns.map((c) => c.seed).join(', ');
+      const counts = countNotes(recorded, again);
+      // The same seed gives the same runs on a virtual clock: every count must come out again.
+      const strict = caps.clock.kind === 'virtual';
       checks.push({
         subject: recorded.profile,
-        ok: changed.length === 0 && again.errors.length === 0,
+        ok: changed.length === 0 && again.errors.length === 0 && (!strict || counts.length === 0),
         detail: changed.length
           ? `${changed.length} verdict${changed.length === 1 ? '' : 's'} did not reproduce: ${changed.map((c) => `${c.id} ${c.was} -> ${c.now ?? 'absent'}`).join(', ')}`
           : again.errors.length
             ? `adapter errors in ${again.errors.length} run(s): ${again.errors[0].message.split('\n')[0]}`
-            : `${recorded.rules.length} verdicts reproduce (seed${cert.campaigns.length === 1 ? '' : 's'} ${seeds}, ${again.runs} runs${again.corpusRuns ? `, ${again.corpusRuns} corpus cases` : ''})`,
-        notes: countNotes(recorded, again),
+            : strict && counts.length
+              ? `the verdicts reproduce but the counts do not (the certificate claims what its seeds do not give): ${counts[0]}`
+              : `${recorded.rules.length} verdicts reproduce (seed${cert.campaigns.length === 1 ? '' : 's'} ${seeds}, ${again.runs} runs${again.corpusRuns ? `, ${again.corpusRuns} corpus cases` : ''})`,
+        notes: counts,
       });
     }
   }
@@ -132,7 +146,14 @@ export async function verifyCertificate(cert: Certificate, options: VerifyOption
       let attempt = 0;
       while (attempt < attempts && verdict !== cx.verdict) {
         attempt++;
-        const record = await withAdapter(options.open, (a) => replayActions(a, cx.seed, cx.world, cx.actions, cert.generator.settleMs));
+        let record;
+        try {
+          record = await withAdapter(options.open, (a) => replayActions(a, cx.seed, cx.world, cx.actions, cert.generator.settleMs, options.signal));
+        } catch (err) {
+          if (!isAdapterFault(err)) throw err;
+          verdict = `an adapter error (${err.message.split('\n')[0]})`;
+          continue;
+        }
         const outcome = judge(record.trace, result.profile, new Set([t.id]))[0];
         verdict = outcome.status === 'fail' ? 'FAILED' : outcome.status === 'non-strict' ? 'NON-STRICT' : outcome.status === 'idle' ? 'not exercised' : 'OK';
         identical = JSON.stringify(record.trace.events) === JSON.stringify(cx.trace);

@@ -15,10 +15,11 @@ import { SimulatedAdapter } from '../adapters/reference';
 import { ACTION_WEIGHTS, runArb, type GeneratorOptions } from '../generators';
 import { resolveGeneratorOptions, type ResolvedGeneratorOptions } from '../generators/options';
 import type { CampaignResult, RunError } from './campaign';
+import { decideVerdict, DEFAULT_MIN_EVIDENCE } from './verdict';
 import type { CorpusCase } from './corpus';
 import { executeRun } from './execute';
 import type { Counterexample } from './counterexample';
-import type { Shard } from './shard';
+import { shardRuns, type Shard } from './shard';
 import { KIT_VERSION } from './version';
 
 export const CERTIFICATE_FORMAT = 'dcomkit-certificate/1';
@@ -43,7 +44,9 @@ export interface CertifiedRule {
   nonStrict: number;
   /** The rule's interesting situations and how often each came up. */
   situations: Record<string, number>;
-  /** Why the rule could not be judged, when UNIMPLEMENTED. */
+  /** The first run (1-based, in campaign order) that failed the rule; 0 for a corpus case. */
+  firstFailedRun?: number;
+  /** Why the rule could not be judged OK, when UNIMPLEMENTED or INCONCLUSIVE. */
   reason?: string;
   counterexample?: CertifiedCounterexample;
 }
@@ -80,6 +83,8 @@ export interface Certificate {
     fastCheck: string;
   };
   adapter: Pick<Capabilities, 'name' | 'version' | 'actions' | 'observes' | 'clock'> & { spec?: Counterexample['adapter']['spec'] };
+  /** Runs that had to exercise a rule before it could be OK. */
+  minEvidence: number;
   profiles: Profile[];
   campaigns: CertificateCampaign[];
   corpus: CorpusCase[];
@@ -195,6 +200,11 @@ export interface CertificateInput {
   results: readonly CampaignResult[];
 }
 
+/** Runs that ended cleanly, of a profile's random runs. */
+export function cleanRunsOf(r: Pick<ProfileResult, 'runs' | 'errors'>): number {
+  return r.runs - r.errors.filter((e) => e.run >= 0).length;
+}
+
 function certifiedCounterexample(cx: Counterexample, corpusCase: string | undefined): CertifiedCounterexample {
   const { shrinkMs: _time, ...rest } = cx;
   return corpusCase ? { ...rest, corpusCase } : rest;
@@ -230,6 +240,7 @@ export async function buildCertificate(input: CertificateInput): Promise<Certifi
       runs: t.runs,
       failures: t.failures,
       nonStrict: t.nonStrict,
+      ...(t.firstFailedRun !== undefined ? { firstFailedRun: t.firstFailedRun } : {}),
       situations: sortedSituations(t.situations),
       ...(t.reason ? { reason: t.reason } : {}),
       ...(t.counterexample ? { counterexample: certifiedCounterexample({ ...t.counterexample, adapter: { ...t.counterexample.adapter, ...(input.spec ? { spec: input.spec } : {}) } }, t.corpusCase) } : {}),
@@ -241,6 +252,7 @@ export async function buildCertificate(input: CertificateInput): Promise<Certifi
     kitVersion: KIT_VERSION,
     generator: { schemaHash: sha256(canonicalJson(schema)), options, weights: { ...ACTION_WEIGHTS }, settleMs: SETTLE_MS, fastCheck: schema.fastCheck },
     adapter: { name: caps.name, version: caps.version, actions: [...caps.actions], observes: [...caps.observes], clock: caps.clock, ...(input.spec ? { spec: input.spec } : {}) },
+    minEvidence: input.results[0]?.minEvidence ?? DEFAULT_MIN_EVIDENCE,
     profiles: input.results.map((r) => r.profile),
     campaigns: [input.campaign.shard && input.campaign.shard.count > 1 ? input.campaign : { seed: input.campaign.seed, runs: input.campaign.runs }],
     corpus: [...(input.corpus ?? [])],
@@ -261,31 +273,33 @@ export class CertificateError extends Error {
   override name = 'CertificateError';
 }
 
-/** Checks the shape of parsed JSON; `what` names it in the error. */
-export function asCertificate(data: unknown, what: string): Certificate {
-  const c = data as Certificate;
-  if (!c || typeof c !== 'object' || c.format !== CERTIFICATE_FORMAT) throw new CertificateError(`${what} is not a dcomkit certificate (expected format ${CERTIFICATE_FORMAT})`);
-  const ok =
-    typeof c.hash === 'string' &&
-    typeof c.kitVersion === 'string' &&
-    c.generator && typeof c.generator.schemaHash === 'string' &&
-    c.adapter && typeof c.adapter.name === 'string' &&
-    Array.isArray(c.campaigns) && c.campaigns.every((k) => Number.isInteger(k?.seed) && Number.isInteger(k?.runs)) &&
-    Array.isArray(c.corpus) &&
-    Array.isArray(c.results) && c.results.every((r) => r && typeof r.profile === 'string' && Array.isArray(r.rules) && r.rules.every((t) => RULES_BY_ID.has(t?.id)));
-  if (!ok) throw new CertificateError(`${what} is a damaged dcomkit certificate (missing or malformed fields)`);
-  return c;
+/**
+ * What is wrong with a certificate as it stands, if anything: a hash that does not match its
+ * content, or counts that cannot be what a campaign produced (more failures than runs, a
+ * verdict its counts do not give, more runs than its campaigns had). A certificate whose
+ * counts were edited and its hash computed again passes the first check but not the second
+ * unless the edit was itself consistent, which only `dcomkit verify` re-running it can catch.
+ */
+export function certificateProblem(cert: Certificate): string | undefined {
+  if (certificateHash(cert) !== cert.hash) return 'its hash does not match its content (edited after it was written)';
+  const campaignRuns = cert.campaigns.reduce((n, c) => n + shardRuns(c.runs, c.shard), 0);
+  for (const r of cert.results) {
+    const errorRuns = r.errors.filter((e) => e.run >= 0).length;
+    if (r.runs > campaignRuns || errorRuns > r.runs) return `${r.profile}: ${r.runs} runs and ${errorRuns} adapter errors do not fit its campaigns (${campaignRuns} runs)`;
+    const evidence = { minEvidence: cert.minEvidence, cleanRuns: r.runs - errorRuns, corpusRuns: r.corpusRuns, errorRuns: r.errors.length };
+    for (const t of r.rules) {
+      const rule = RULES_BY_ID.get(t.id)!;
+      if (t.runs > r.runs + r.corpusRuns || t.failures > t.runs || t.nonStrict > t.runs) return `${r.profile} ${t.id}: ${t.runs} runs, ${t.failures} failures, ${t.nonStrict} non-strict do not fit ${r.runs} runs`;
+      if (Object.values(t.situations).some((n) => n > t.runs)) return `${r.profile} ${t.id}: a situation counted more often than the rule's ${t.runs} runs`;
+      const decided = decideVerdict(rule, t, cert.adapter, evidence).verdict;
+      if (decided !== t.verdict) return `${r.profile} ${t.id}: verdict ${t.verdict}, but its counts give ${decided}`;
+      if ((t.verdict === 'FAILED' || t.verdict === 'NON-STRICT') !== !!t.counterexample) return `${r.profile} ${t.id}: a ${t.verdict} verdict ${t.counterexample ? 'with' : 'without'} a counterexample`;
+    }
+  }
+  return undefined;
 }
 
 // --- merging --------------------------------------------------------------------------------
-
-/** The verdict a rule's counts give, as the campaign decides it. */
-export function verdictOf(t: Pick<CertifiedRule, 'id' | 'runs' | 'failures' | 'nonStrict' | 'informational'>): Verdict {
-  if (t.failures > 0) return 'FAILED';
-  if (t.nonStrict > 0) return 'NON-STRICT';
-  if (t.runs === 0) return 'UNIMPLEMENTED';
-  return RULES_BY_ID.get(t.id)?.informational ? 'INFORMATIONAL' : 'OK';
-}
 
 function campaignKey(c: CertificateCampaign): string {
   return `${c.seed}/${c.runs}`;
@@ -353,6 +367,10 @@ export interface MergeResult {
  */
 export function mergeCertificates(certs: readonly Certificate[]): MergeResult {
   if (certs.length === 0) throw new CertificateError('nothing to merge');
+  for (const [i, c] of certs.entries()) {
+    const problem = certificateProblem(c);
+    if (problem) throw new CertificateError(`certificate ${i + 1} (${describeCampaigns(c.campaigns)}) cannot be merged: ${problem}`);
+  }
   const first = certs[0];
   const same = (what: string, f: (c: Certificate) => unknown) => {
     const want = canonicalJson(f(first));
@@ -364,6 +382,7 @@ export function mergeCertificates(certs: readonly Certificate[]): MergeResult {
   same('kit versions', (c) => c.kitVersion);
   same('generators (schema hash)', (c) => c.generator.schemaHash);
   same('profiles', (c) => c.profiles);
+  same('evidence thresholds', (c) => c.minEvidence);
 
   const { campaigns, missing } = mergeCampaigns(certs.flatMap((c) => c.campaigns));
   const order = new Map<number, number>();
@@ -378,37 +397,43 @@ export function mergeCertificates(certs: readonly Certificate[]): MergeResult {
     const corpusRuns = parts.reduce((n, r) => n + r.corpusRuns, 0);
     const skipped = new Map<string, { id: string; reason: string }>();
     for (const r of parts) for (const s of r.corpusSkipped) skipped.set(s.id, s);
+    const errors = parts.flatMap((r) => r.errors).sort((a, b) => a.run - b.run);
     const actionCounts: Partial<Record<ActionKind, number>> = {};
     for (const k of ACTION_KINDS) {
       if (parts.some((r) => r.actionCounts[k] !== undefined)) actionCounts[k] = parts.reduce((n, r) => n + (r.actionCounts[k] ?? 0), 0);
     }
     const rules: CertifiedRule[] = first.results.find((r) => r.profile === profile)!.rules.map((template) => {
       const tallies = parts.map((r) => r.rules.find((t) => t.id === template.id)!);
+      // Shards number runs as their campaign does, so the earliest is the unsharded campaign's.
+      const firsts = tallies.flatMap((t) => (t.firstFailedRun === undefined ? [] : [t.firstFailedRun]));
       const merged: CertifiedRule = {
         id: template.id,
         title: template.title,
         statement: template.statement,
         sources: template.sources,
         ...(template.informational ? { informational: true } : {}),
-        verdict: 'UNIMPLEMENTED',
+        verdict: 'INCONCLUSIVE',
         runs: tallies.reduce((n, t) => n + t.runs, 0),
         failures: tallies.reduce((n, t) => n + t.failures, 0),
         nonStrict: tallies.reduce((n, t) => n + t.nonStrict, 0),
+        ...(firsts.length ? { firstFailedRun: Math.min(...firsts) } : {}),
         situations: {},
       };
       const situations: Record<string, number> = {};
       for (const t of tallies) for (const [s, n] of Object.entries(t.situations)) situations[s] = (situations[s] ?? 0) + n;
       merged.situations = sortedSituations(situations);
-      merged.verdict = verdictOf(merged);
-      if (merged.verdict === 'UNIMPLEMENTED') {
-        const cannot = tallies.find((t) => t.reason?.startsWith('adapter cannot'));
-        merged.reason = cannot?.reason ?? `not exercised in ${runs} runs${corpusRuns ? ` and ${corpusRuns} corpus case${corpusRuns === 1 ? '' : 's'}` : ''}`;
-      }
+      const decided = decideVerdict(RULES_BY_ID.get(template.id)!, merged, first.adapter, {
+        minEvidence: first.minEvidence,
+        cleanRuns: runs - errors.filter((e) => e.run >= 0).length,
+        corpusRuns,
+        errorRuns: errors.length,
+      });
+      merged.verdict = decided.verdict;
+      if (decided.reason) merged.reason = decided.reason;
       const cxs = tallies.map((t) => t.counterexample).filter((c): c is CertifiedCounterexample => !!c);
       if (cxs.length) merged.counterexample = cxs.reduce((a, b) => better(a, b, order));
       return merged;
     });
-    const errors = parts.flatMap((r) => r.errors).sort((a, b) => a.run - b.run);
     return { profile, runs, corpusRuns, corpusSkipped: [...skipped.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), actionCounts, rules, errors };
   });
 

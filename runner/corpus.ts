@@ -6,10 +6,12 @@
  * can also exercise others.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTION_KINDS, RULE_IDS, type Action, type RuleId, type World } from '../spec';
-import { COUNTEREXAMPLE_FORMAT, type Counterexample } from './counterexample';
+import { RULE_IDS, type Action, type RuleId, type World } from '../spec';
+import type { CorpusFile, Counterexample } from './counterexample';
+import { checkCorpusFile, FileError } from './load';
+import { writeAtomic } from './files';
 
 export interface CorpusCase {
   /** Stable name: the file name without .json, or a content hash. */
@@ -22,6 +24,7 @@ export interface CorpusCase {
   /** Where the counterexample first came from, and whether it was shrunk. */
   origin?: Counterexample['origin'];
   shrunk?: boolean;
+  shrink?: Counterexample['shrink'];
 }
 
 /** A malformed corpus: the CLI reports it as a usage error. */
@@ -34,34 +37,22 @@ export function caseDigest(c: Pick<CorpusCase, 'seed' | 'world' | 'actions'>): s
   return createHash('sha256').update(JSON.stringify([c.seed, c.world, c.actions])).digest('hex').slice(0, 12);
 }
 
-function isCase(data: unknown): data is Counterexample {
-  const d = data as Counterexample;
-  return (
-    !!d &&
-    d.format === COUNTEREXAMPLE_FORMAT &&
-    Number.isInteger(d.seed) &&
-    typeof d.world === 'object' &&
-    d.world !== null &&
-    Array.isArray(d.actions) &&
-    d.actions.every((a) => a && (ACTION_KINDS as readonly string[]).includes(a.kind))
-  );
-}
-
-export function caseFromCounterexample(cx: Pick<Counterexample, 'seed' | 'world' | 'actions' | 'rule' | 'origin' | 'shrunk'>, id?: string): CorpusCase {
+export function caseFromCounterexample(cx: CorpusFile, id?: string): CorpusCase {
   return {
     id: id ?? `${cx.rule}-${caseDigest(cx)}`,
-    rule: RULE_IDS.includes(cx.rule) ? cx.rule : undefined,
+    rule: cx.rule !== undefined && RULE_IDS.includes(cx.rule) ? cx.rule : undefined,
     seed: cx.seed,
     world: cx.world,
     actions: cx.actions,
-    origin: cx.origin,
-    shrunk: cx.shrunk,
+    ...(cx.origin ? { origin: cx.origin } : {}),
+    ...(cx.shrunk !== undefined ? { shrunk: cx.shrunk } : {}),
+    ...(cx.shrink ? { shrink: cx.shrink } : {}),
   };
 }
 
 /**
- * Reads every *.json counterexample in `dir`, sorted by file name so replay order is stable.
- * A missing directory is an empty corpus (it is created when the first case is saved).
+ * Reads every *.json counterexample in `dir` (each checked as runner/load.ts checks a file),
+ * sorted by file name so replay order is stable. A missing directory is an empty corpus.
  */
 export function loadCorpus(dir: string): CorpusCase[] {
   if (!existsSync(dir)) return [];
@@ -74,8 +65,14 @@ export function loadCorpus(dir: string): CorpusCase[] {
     } catch {
       throw new CorpusError(`corpus file ${join(dir, name)} is not valid JSON`);
     }
-    if (!isCase(data)) throw new CorpusError(`corpus file ${join(dir, name)} is not a dcomkit counterexample (expected format ${COUNTEREXAMPLE_FORMAT})`);
-    cases.push(caseFromCounterexample(data, name.replace(/\.json$/, '')));
+    let cx: CorpusFile;
+    try {
+      cx = checkCorpusFile(data, `corpus file ${join(dir, name)}`).value;
+    } catch (err) {
+      if (err instanceof FileError) throw new CorpusError(err.message);
+      throw err;
+    }
+    cases.push(caseFromCounterexample(cx, name.replace(/\.json$/, '')));
   }
   return cases;
 }
@@ -93,7 +90,7 @@ export function saveToCorpus(dir: string, counterexamples: readonly Counterexamp
     known.add(digest);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${cx.rule}-${cx.adapter.name}-${digest}.json`);
-    writeFileSync(file, JSON.stringify(cx, null, 2) + '\n');
+    writeAtomic(file, JSON.stringify(cx, null, 2) + '\n');
     written.push(file);
   }
   return written;

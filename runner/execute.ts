@@ -2,7 +2,9 @@
 import fc from 'fast-check';
 import { SETTLE_MS, type Action, type Adapter, type Trace, type World } from '../spec';
 import { newModel, type GenModel, type RunInput } from '../generators';
-import { TraceRecorder } from './recorder';
+import { RunInterrupted, TraceRecorder } from './recorder';
+
+export { RunInterrupted };
 
 export interface RunRecord {
   trace: Trace;
@@ -18,8 +20,8 @@ function settle(recorder: TraceRecorder, settleMs: number): RunRecord | Promise<
 }
 
 /** A generated run, through fast-check's model runner. */
-export function executeRun(adapter: Adapter, input: RunInput, settleMs = SETTLE_MS): Promise<RunRecord> {
-  const recorder = new TraceRecorder(adapter, input.seed, input.world);
+export function executeRun(adapter: Adapter, input: RunInput, settleMs = SETTLE_MS, signal?: AbortSignal): Promise<RunRecord> {
+  const recorder = new TraceRecorder(adapter, input.seed, input.world, signal);
   // fast-check's own model runner: it checks each command against the model, runs those that
   // apply and records which ran, which is what its shrinker works from. (A hand-written loop
   // was measured against it in one process: no difference in actions per second.)
@@ -54,8 +56,9 @@ export async function replayActions(
   world: World,
   actions: readonly Action[],
   settleMs = SETTLE_MS,
+  signal?: AbortSignal,
 ): Promise<RunRecord> {
-  const recorder = new TraceRecorder(adapter, seed, world);
+  const recorder = new TraceRecorder(adapter, seed, world, signal);
   await recorder.reset();
   for (const a of actions) await recorder.apply(a);
   return settle(recorder, settleMs);

@@ -27,6 +27,14 @@ export const RUNDOWN_SLACK_MS = PING_PERIOD_MS / 2;
 export const SETTLE_MS = PING_PERIOD_MS * 10;
 
 /**
+ * The longest single step of virtual time a run may ask for: the settle period, which already
+ * outlasts every bound a rule uses (the 6-minute rundown window, Q184278's 9-minute
+ * disconnect). A longer advance shows nothing more and could only cost time (or memory) to
+ * simulate, so a file asking for one is refused.
+ */
+export const MAX_ADVANCE_MS = SETTLE_MS;
+
+/**
  * A call that has not completed after this long is a hang. Datagram DCOM gives up after
  * 32 s (peer down before the call) or 64-96 s (peer dies mid-call) (Q255198), so two
  * minutes separates a slow failure from a hang.

@@ -6,3 +6,4 @@ export * from './adapter';
 export * from './rules';
 export * from './describe';
 export * from './protocol';
+export * from './fault';

@@ -1,6 +1,6 @@
 /** The rule catalogue: what correct DCOM does, each rule with its source. */
 import type { ActionKind } from './actions';
-import type { Observation } from './adapter';
+import type { Capabilities, Observation } from './adapter';
 import type { TraceEvent } from './events';
 
 /**
@@ -10,7 +10,13 @@ import type { TraceEvent } from './events';
 export const PROFILES = ['strict', 'nt4'] as const;
 export type Profile = (typeof PROFILES)[number];
 
-export const VERDICTS = ['OK', 'FAILED', 'NON-STRICT', 'UNIMPLEMENTED', 'INFORMATIONAL'] as const;
+/**
+ * OK: exercised by enough runs and never violated. FAILED: some run violated it. NON-STRICT:
+ * only behaviour the nt4 profile admits. INCONCLUSIVE: the adapter could exercise it, but too
+ * few runs did. UNIMPLEMENTED: the adapter cannot carry out or observe what it needs.
+ * INFORMATIONAL: reports what happened, never fails.
+ */
+export const VERDICTS = ['OK', 'FAILED', 'NON-STRICT', 'INCONCLUSIVE', 'UNIMPLEMENTED', 'INFORMATIONAL'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export const RULE_IDS = [
@@ -136,6 +142,33 @@ export const RULES: readonly Rule[] = [
 ];
 
 export const RULES_BY_ID: ReadonlyMap<RuleId, Rule> = new Map(RULES.map((r) => [r.id, r]));
+
+/** Why the adapter cannot exercise the rule (an action it cannot carry out, an observation it lacks), if so. */
+export function missingFor(rule: Rule, caps: Pick<Capabilities, 'actions' | 'observes'>): string | undefined {
+  const actions = rule.needs.filter((k) => !caps.actions.includes(k));
+  if (actions.length) return `adapter cannot carry out ${actions.join(', ')}`;
+  const observes = rule.observes.filter((o) => !caps.observes.includes(o));
+  if (observes.length) return `adapter cannot observe ${observes.join(', ')}`;
+  return undefined;
+}
+
+/** A real clock sped up more than this could not keep a ping period apart from scheduling noise. */
+export const MAX_CLOCK_SCALE = 100_000;
+
+/**
+ * Why an adapter's declared capabilities cannot give a campaign anything to judge, if so: no
+ * rule that can fail is within its actions and observations, or its clock cannot be used.
+ */
+export function unusableCapabilities(caps: Pick<Capabilities, 'actions' | 'observes' | 'clock'>): string | undefined {
+  const clock = caps.clock;
+  if (clock.kind === 'real' && !(Number.isFinite(clock.scale) && clock.scale >= 1 && clock.scale <= MAX_CLOCK_SCALE)) {
+    return `it declares a real clock sped up ${clock.scale} times; the scale must be from 1 to ${MAX_CLOCK_SCALE}`;
+  }
+  if (!RULES.some((r) => !r.informational && !missingFor(r, caps))) {
+    return `it declares actions [${caps.actions.join(', ')}] and observations [${caps.observes.join(', ')}], with which no rule can be exercised`;
+  }
+  return undefined;
+}
 
 /** How one rule judged one run. `idle`: nothing in the run exercised the rule. */
 export type RunStatus = 'pass' | 'fail' | 'non-strict' | 'info' | 'idle';

@@ -3,7 +3,7 @@
  * lines, keeps the tail of its stderr (never parsed) and hands lines out one at a time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { killGroup, register, unregister } from './registry';
+import { adapterToken, killGroup, register, TOKEN_VARIABLE, unregister } from './registry';
 
 /** Longest stdout line accepted; a longer one is reported instead of buffered forever. */
 const MAX_LINE_CHARS = 4 * 1024 * 1024;
@@ -37,17 +37,21 @@ export class Connection {
   private endedWhy?: string;
   private exitInfo?: string;
   private killed = false;
+  private readonly token: string;
 
   constructor(spec: SpawnSpec) {
     const [program, ...args] = spec.argv;
+    // A token in the environment marks everything the adapter starts, also what leaves its
+    // process group (setsid): the registry finds and kills those by it.
+    this.token = adapterToken();
     this.child = spawn(program!, args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...(spec.env ?? process.env), [TOKEN_VARIABLE]: this.token },
       stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group, so the whole tree can be killed with one signal.
       detached: true,
     });
-    register(this.child);
+    register(this.child, this.token);
     // Neither the process nor its pipes keep the kit alive; pending steps hold their own
     // timers, and the registry kills leftovers when the kit exits.
     this.child.unref();
@@ -61,6 +65,8 @@ export class Connection {
     }
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => this.onStdout(chunk));
+    // A program that closes its stdout can never answer again, even if it keeps running.
+    this.child.stdout!.on('end', () => setTimeout(() => this.end(this.exitInfo ?? 'closed its stdout'), DRAIN_MS).unref());
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (chunk: string) => this.onStderr(chunk));
     this.child.on('error', (err) => this.end(`could not be started: ${err.message}`));
@@ -134,7 +140,7 @@ export class Connection {
     if (this.killed) return;
     this.killed = true;
     const pid = this.child.pid;
-    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    if (pid !== undefined) killGroup(pid, 'SIGKILL', this.token);
     unregister(pid);
     this.child.stdin!.destroy();
     this.child.stdout!.destroy();
@@ -154,7 +160,7 @@ export class Connection {
     if (this.endedWhy !== undefined) return;
     this.endedWhy = why;
     // The group may hold grandchildren even after the leader exited.
-    if (!this.killed && this.child.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
+    if (!this.killed && this.child.pid !== undefined) killGroup(this.child.pid, 'SIGKILL', this.token);
     unregister(this.child.pid);
     this.deliver({ kind: 'ended', why });
   }

@@ -1,44 +1,46 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DEFAULT_REPORTERS, getReporter, reporterNames, type Reporter } from '../../report';
 import { PROFILES, RULES, type Profile } from '../../spec';
-import { runCampaign, type CampaignResult } from '../../runner';
-import { asCertificate, buildCertificate, CertificateError, type Certificate } from '../../runner/certificate';
+import { formatCampaign, formatErrors } from '../../report';
+import type { CampaignResult } from '../../runner';
+import { buildCertificate, toCounterexample, type Certificate } from '../../runner/certificate';
+import { checkCertificate, FileError } from '../../runner/load';
 import { saveToCorpus } from '../../runner/corpus';
-import { ADAPTER_HELP, adapterSpec, openAdapter } from '../adapter';
-import { parse, positiveInt, profileValue, seedValue } from '../args';
+import { ADAPTER_HELP, openAdapter } from '../adapter';
+import { parse, profileValue } from '../args';
 import { EXIT, UsageError } from '../errors';
+import { interruptedBy } from '../interrupt';
+import { checkCanCreateDir, ensureWritableDir, writeAtomic } from '../output';
 import { Progress } from '../progress';
-import { CAMPAIGN_OPTIONS, corpusValue, shardValue } from './run';
+import { CAMPAIGN_HELP, CAMPAIGN_OPTIONS, campaignExit, campaignOn, campaignSettings, EXIT_HELP, repeatCommand } from './run';
 
 export const CERTIFY_HELP = `Usage: dcomkit certify [options] --out DIR
 
 Runs a certification campaign against an adapter under each profile and writes, into DIR:
   certificate.json  kit and generator schema hash, adapter, seeds and run counts, every
                     rule's verdict with its source, coverage (action kinds, situations),
-                    every counterexample with its replay data, and a SHA-256 over it all
+                    every counterexample with its replay data, every adapter error, and a
+                    SHA-256 over it all
   report.html       one self-contained page: verdict matrix, rules, coverage, and each
                     counterexample as a sequence diagram beside its numbered actions
-  junit.xml         one testcase per rule; failures carry the counterexample
+  junit.xml         one testcase per rule (failures carry the counterexample), and one
+                    <error> testcase per run that ended in an adapter error
+  counterexamples/  each counterexample as a file 'dcomkit replay' takes
+Nothing is written when the campaign is interrupted or stops early.
 
 Options:
   --out DIR               where the files go (required)
-  --profile strict|nt4    certify under one profile (default: both, the same runs judged twice)
   --runs N                generated runs per profile (default 500)
-  --seed S                campaign seed (default: from the clock; recorded in the certificate)
-  --max-actions N         most actions in one run (default 20)
-  --shrink-time S         most seconds spent shrinking each failed rule (default: no limit)
-  --corpus DIR            regression corpus: replay its counterexamples first (their verdicts
-                          count), and add the new ones to it
-  --shard i/n             execute only shard i of n of the runs; 'dcomkit merge' combines the
-                          shards' certificates into the one the whole campaign gives
+${CAMPAIGN_HELP}
   --reporter LIST         which files to write, comma-separated, from: {REPORTERS}
                           (default ${DEFAULT_REPORTERS.join(',')})
   -h, --help              this text
+  (--profile restricts certify to one profile; by default both judge the same runs)
 
 ${ADAPTER_HELP}
 
-Exit codes: 0 no rule FAILED, 1 some rule FAILED, 2 usage or adapter error.`;
+${EXIT_HELP}`;
 
 export function certifyHelp(): string {
   return CERTIFY_HELP.replace('{REPORTERS}', reporterNames().join(', '));
@@ -54,17 +56,32 @@ export function reportersValue(list: string | undefined): Reporter[] {
   });
 }
 
-/** Writes each reporter's file into `dir`; returns the paths. */
+/** Writes each reporter's file into `dir` (each whole, or not at all); returns the paths. */
 export function writeReports(dir: string, certificates: readonly Certificate[], reporters: readonly Reporter[]): string[] {
-  mkdirSync(dir, { recursive: true });
-  return reporters.map((r) => {
-    const file = join(dir, r.file);
-    writeFileSync(file, r.render(certificates));
-    return file;
-  });
+  ensureWritableDir(dir, '--out');
+  // Rendered first: a reporter that throws leaves no file behind.
+  const rendered = reporters.map((r) => [join(dir, r.file), r.render(certificates)] as const);
+  for (const [file, text] of rendered) writeAtomic(file, text);
+  return rendered.map(([file]) => file);
 }
 
-/** Reads a certificate file; every problem is a one-line usage error. */
+/** Each counterexample of a certificate as a file 'dcomkit replay' takes: DIR/counterexamples/RULE-profile.json. */
+export function writeCounterexamples(dir: string, cert: Certificate): string[] {
+  const files: string[] = [];
+  for (const r of cert.results) {
+    for (const t of r.rules) {
+      if (!t.counterexample) continue;
+      const folder = join(dir, 'counterexamples');
+      ensureWritableDir(folder, '--out');
+      const file = join(folder, `${t.id}-${r.profile}.json`);
+      writeAtomic(file, JSON.stringify(toCounterexample(cert, t.counterexample), null, 2) + '\n');
+      files.push(file);
+    }
+  }
+  return files;
+}
+
+/** Reads a certificate file, checked as runner/load.ts checks files; every problem is a one-line usage error. */
 export function loadCertificate(file: string): Certificate {
   let data: unknown;
   try {
@@ -74,9 +91,11 @@ export function loadCertificate(file: string): Certificate {
     throw new UsageError(`cannot read certificate ${file}: ${why}`);
   }
   try {
-    return asCertificate(data, file);
+    const { value, warnings } = checkCertificate(data, file);
+    for (const w of warnings) console.error(`dcomkit: warning: ${w}`);
+    return value;
   } catch (err) {
-    if (err instanceof CertificateError) throw new UsageError(err.message);
+    if (err instanceof FileError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -100,64 +119,51 @@ export function verdictTable(cert: Certificate): string[] {
 }
 
 export async function certifyCommand(args: string[]): Promise<number> {
-  const { values } = parse(
-    args,
-    { ...CAMPAIGN_OPTIONS, reporter: { type: 'string' } } as const,
-    'certify',
-  );
+  const { values } = parse(args, { ...CAMPAIGN_OPTIONS, reporter: { type: 'string' } } as const, 'certify');
   if (values.help) {
     console.log(certifyHelp());
     return EXIT.ok;
   }
   if (!values.out) throw new UsageError(`certify needs --out DIR (see 'dcomkit certify --help')`);
   const profiles: Profile[] = values.profile ? [profileValue(values.profile)] : [...PROFILES];
-  const runs = positiveInt(values.runs, '--runs', 500);
-  const seed = seedValue(values.seed) ?? Date.now() % 0x7fffffff;
-  const maxActions = positiveInt(values['max-actions'], '--max-actions', 20);
+  const settings = campaignSettings(values, 500);
   const reporters = reportersValue(values.reporter);
-  const corpus = corpusValue(values.corpus);
-  const shard = shardValue(values.shard);
-  const spec = adapterSpec(values);
-  const generator = { maxActions };
+  checkCanCreateDir(values.out, '--out');
+  const generator = { maxActions: settings.maxActions };
+  const { spec, seed, runs, shard, corpus } = settings;
 
-  const results: CampaignResult[] = [];
-  const progress = new Progress(process.stderr);
   let adapter = await openAdapter(spec, values);
   const caps = adapter.capabilities;
-  try {
-    for (const profile of profiles) {
-      if (results.length) {
-        await adapter.close();
-        adapter = await openAdapter(spec, values);
-      }
-      results.push(
-        await runCampaign(adapter, {
-          profile,
-          runs,
-          seed,
-          generator,
-          corpus,
-          shard,
-          shrinkTimeMs: values['shrink-time'] === undefined ? undefined : positiveInt(values['shrink-time'], '--shrink-time', 0) * 1000,
-          onProgress: (p) => progress.update(`${profile}: run ${p.done}/${p.total}${p.failedRules ? `, ${p.failedRules} rule${p.failedRules === 1 ? '' : 's'} failing` : ''}`),
-        }),
-      );
-      progress.done();
-    }
-  } finally {
-    progress.done();
-    await adapter.close();
-  }
-  const cert = await buildCertificate({ adapter: caps, spec, generator, campaign: { seed, runs, shard }, corpus, results });
-  const files = writeReports(values.out, [cert], reporters);
-
   const shardText = shard && shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : '';
   console.log(`dcomkit certify: ${caps.name} ${caps.version}, seed ${seed}, ${runs} runs${shardText}, profiles ${profiles.join(', ')}`);
+  const results: CampaignResult[] = [];
+  const started = performance.now();
+  for (const profile of profiles) {
+    if (results.length) adapter = await openAdapter(spec, values);
+    const spent = performance.now() - started;
+    const result = await campaignOn(
+      adapter,
+      { profile, runs, seed, generator, corpus, shard, shrinkTimeMs: settings.shrinkTimeMs, timeLimitMs: Math.max(1, settings.timeLimitMs - spent), minEvidence: settings.minEvidence },
+      new Progress(process.stderr, `${profile}: `),
+    );
+    results.push(result);
+    if (result.stopped) break;
+  }
+  for (const r of results) {
+    const lines = formatErrors(r.errors);
+    if (lines.length) console.error([`${r.profile}:`, ...lines].join('\n'));
+  }
+  const repeat = repeatCommand('certify', args, seed);
+  if (results.some((r) => r.stopped) || interruptedBy()) {
+    for (const r of results) console.log([`${r.profile}:`, formatCampaign(r)].join('\n'));
+    console.error('dcomkit: the campaign did not finish: no certificate written');
+    return campaignExit(results, repeat);
+  }
+  const cert = await buildCertificate({ adapter: caps, spec, generator, campaign: { seed, runs, shard }, corpus, results });
+  const files = [...writeReports(values.out, [cert], reporters), ...writeCounterexamples(values.out, cert)];
+
   if (corpus) console.log(`corpus: ${cert.results[0].corpusRuns} case${cert.results[0].corpusRuns === 1 ? '' : 's'} replayed`);
   console.log(verdictTable(cert).join('\n'));
-  for (const r of results) {
-    for (const e of r.errors.slice(0, 3)) console.log(`adapter error (${r.profile}, run ${e.run + 1}): ${e.message.split('\n')[0]}`);
-  }
   if (values.corpus && corpus) {
     const fresh = results.flatMap((r) => r.rules.filter((t) => t.counterexample && !t.corpusCase).map((t) => ({ ...t.counterexample!, adapter: { ...t.counterexample!.adapter, spec } })));
     const added = saveToCorpus(values.corpus, fresh, corpus);
@@ -165,6 +171,5 @@ export async function certifyCommand(args: string[]): Promise<number> {
   }
   console.log(`wrote ${files.map(shown).join(', ')}`);
   console.log(`hash ${cert.hash}`);
-  if (results.some((r) => r.errors.length)) return EXIT.usage;
-  return cert.results.some((r) => r.rules.some((t) => t.verdict === 'FAILED')) ? EXIT.failed : EXIT.ok;
+  return campaignExit(results, repeat);
 }

@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import { SimulatedAdapter } from '../../adapters/reference';
 import { MUTANTS, type Mutant } from '../../adapters/reference/mutants';
 import { KIT_VERSION } from '../../runner';
 import { hunt, shrinkHunted } from '../../runner/hunt';
 import type { RuleId } from '../../spec';
-import { parse, positiveInt, seedValue } from '../args';
+import { intFlag, LIMITS, parse, seedValue } from '../args';
 import { EXIT, UsageError } from '../errors';
+import { ensureWritableFile, writeAtomic } from '../output';
 import { Progress } from '../progress';
 
 export const MUTATE_HELP = `Usage: dcomkit mutate [options]
@@ -73,10 +73,11 @@ export async function mutateCommand(args: string[]): Promise<number> {
     console.log(MUTATE_HELP);
     return EXIT.ok;
   }
-  const maxRuns = positiveInt(values.runs, '--runs', 5000);
+  const maxRuns = intFlag(values.runs, '--runs', 5000, LIMITS.runs);
   const seed = seedValue(values.seed) ?? 1;
-  const generator = { maxActions: positiveInt(values['max-actions'], '--max-actions', 20) };
+  const generator = { maxActions: intFlag(values['max-actions'], '--max-actions', 20, LIMITS.maxActions) };
   const mutants = select(values.only);
+  if (values.json !== undefined) ensureWritableFile(values.json, '--json');
   console.log(`dcomkit ${KIT_VERSION}: ${mutants.length} mutants, at most ${maxRuns} runs each, seed ${seed}`);
   const results: MutantResult[] = [];
   const progress = new Progress(process.stderr);
@@ -96,6 +97,6 @@ export async function mutateCommand(args: string[]): Promise<number> {
   }
   const survivors = results.filter((r) => !r.killed);
   console.log(`\n${results.length - survivors.length}/${results.length} mutants killed${survivors.length ? `; SURVIVED: ${survivors.map((r) => r.mutant).join(', ')}` : ''}.`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ kitVersion: KIT_VERSION, seed, maxRuns, results }, null, 2) + '\n');
+  if (values.json) writeAtomic(values.json, JSON.stringify({ kitVersion: KIT_VERSION, seed, maxRuns, results }, null, 2) + '\n');
   return survivors.length ? EXIT.failed : EXIT.ok;
 }

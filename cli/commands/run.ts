@@ -1,39 +1,63 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatCampaign } from '../../report';
-import { guardAdapter, KIT_VERSION, runCampaign, type CampaignResult } from '../../runner';
+import { formatCampaign, formatErrors, formatHeader } from '../../report';
+import { KIT_VERSION, mostlyErrors, runCampaign, type CampaignOptions, type CampaignResult } from '../../runner';
 import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../runner/corpus';
-import { parseShard, type Shard } from '../../runner/shard';
+import { parseShard, shardRuns, type Shard } from '../../runner/shard';
+import { DEFAULT_MIN_EVIDENCE } from '../../runner/verdict';
+import type { Adapter, Profile } from '../../spec';
 import { ADAPTER_HELP, adapterSpec, openAdapter, type AdapterSpec } from '../adapter';
-import { parse, positiveInt, profileValue, seedValue } from '../args';
+import { intFlag, LIMITS, parse, profileValue, seedValue } from '../args';
 import { EXIT, UsageError } from '../errors';
+import { exitCodeFor, interruptedBy, interruptible } from '../interrupt';
+import { checkCanCreateDir, ensureWritableDir, ensureWritableFile, writeAtomic } from '../output';
 import { Progress } from '../progress';
+
+/** Real seconds a whole campaign may take by default: a CI job's budget, not a soak test's. */
+export const DEFAULT_TIME_LIMIT_S = 1800;
+
+export const CAMPAIGN_HELP = `  --profile strict|nt4    strict: MS-DCOM plus the KB fixes; nt4 also admits behaviour the
+                          KB articles document as by design (default strict)
+  --seed S                campaign seed, for a repeatable campaign (default: from the clock;
+                          printed before the first run)
+  --max-actions N         most actions in one run (default 20)
+  --shrink-time S         most seconds spent shrinking each failed rule; the smallest
+                          failing run found by then stands (default: no limit)
+  --time-limit S          most seconds the whole campaign may take, shrinking included;
+                          then it stops and reports what it finished (default ${DEFAULT_TIME_LIMIT_S})
+  --min-evidence N        runs that must exercise a rule before it can be OK; fewer is
+                          INCONCLUSIVE (default ${DEFAULT_MIN_EVIDENCE})
+  --corpus DIR            regression corpus: replay every counterexample in DIR before the
+                          random runs (their verdicts count), and add new ones to it; DIR
+                          must exist unless --create-corpus is given
+  --create-corpus         create the --corpus folder if it does not exist
+  --shard i/n             execute only shard i of n of the runs (1-based); shards of the same
+                          seed and --runs together execute exactly the unsharded campaign`;
+
+export const EXIT_HELP = `Exit codes: 0 no rule FAILED; 1 some rule FAILED; 2 usage error, an adapter that
+cannot be used, or no verdict (most runs ended in adapter errors, the adapter kept
+failing, or the time limit passed); 130 / 143 stopped by SIGINT / SIGTERM (what finished
+is printed, marked PARTIAL).`;
 
 export const RUN_HELP = `Usage: dcomkit run [options]
 
 Generates random runs of client, server and environment actions, carries them out on an
 adapter, judges every trace by every rule, and shrinks each failure to a counterexample.
+A run in which the adapter hangs, crashes or breaks the protocol is an adapter error: it is
+reported (on stderr, in the adapter's own words) and never judged.
 
 Options:
-  --profile strict|nt4    strict: MS-DCOM plus the KB fixes; nt4 also admits behaviour the
-                          KB articles document as by design (default strict)
   --runs N                generated runs (default 100)
-  --seed S                campaign seed, for a repeatable campaign (default: from the clock)
-  --max-actions N         most actions in one run (default 20)
+${CAMPAIGN_HELP}
   --out DIR               where counterexample files go (default .dcomkit/counterexamples)
-  --json FILE             also write the full result as JSON
+  --json FILE             also write the full result as JSON ('-': to stdout, and the
+                          report to stderr)
   --no-shrink             report failures without shrinking them
-  --shrink-time S         most seconds spent shrinking each failed rule; the smallest
-                          failing run found by then stands (default: no limit)
-  --corpus DIR            regression corpus: replay every counterexample in DIR before the
-                          random runs (their verdicts count), and add new ones to it
-  --shard i/n             execute only shard i of n of the runs (1-based); shards of the same
-                          seed and --runs together execute exactly the unsharded campaign
   -h, --help              this text
 
 ${ADAPTER_HELP}
 
-Exit codes: 0 no rule FAILED, 1 some rule FAILED, 2 usage or adapter error.`;
+${EXIT_HELP}`;
 
 /** The flags every campaign command (run, certify) takes. */
 export const CAMPAIGN_OPTIONS = {
@@ -45,8 +69,11 @@ export const CAMPAIGN_OPTIONS = {
   seed: { type: 'string' },
   'max-actions': { type: 'string' },
   'shrink-time': { type: 'string' },
+  'time-limit': { type: 'string' },
+  'min-evidence': { type: 'string' },
   out: { type: 'string' },
   corpus: { type: 'string' },
+  'create-corpus': { type: 'boolean' },
   shard: { type: 'string' },
 } as const;
 
@@ -56,9 +83,47 @@ export const RUN_OPTIONS = {
   'no-shrink': { type: 'boolean' },
 } as const;
 
-/** --corpus DIR as cases, with a malformed corpus reported as a usage error. */
-export function corpusValue(dir: string | undefined): CorpusCase[] | undefined {
+type CampaignValues = { [K in keyof typeof CAMPAIGN_OPTIONS]?: (typeof CAMPAIGN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** The campaign flags, checked: every mistake is a usage error before any work. */
+export interface CampaignSettings {
+  runs: number;
+  seed: number;
+  maxActions: number;
+  shrinkTimeMs?: number;
+  timeLimitMs: number;
+  minEvidence: number;
+  corpus?: CorpusCase[];
+  shard?: Shard;
+  spec: AdapterSpec;
+}
+
+export function campaignSettings(values: CampaignValues, defaultRuns: number): CampaignSettings {
+  const runs = intFlag(values.runs, '--runs', defaultRuns, LIMITS.runs);
+  const minEvidence = intFlag(values['min-evidence'], '--min-evidence', DEFAULT_MIN_EVIDENCE, LIMITS.minEvidence);
+  return {
+    runs,
+    seed: seedValue(values.seed) ?? Date.now() % 0x7fffffff,
+    maxActions: intFlag(values['max-actions'], '--max-actions', 20, LIMITS.maxActions),
+    shrinkTimeMs: values['shrink-time'] === undefined ? undefined : intFlag(values['shrink-time'], '--shrink-time', 0, LIMITS.shrinkTime) * 1000,
+    timeLimitMs: intFlag(values['time-limit'], '--time-limit', DEFAULT_TIME_LIMIT_S, LIMITS.timeLimit) * 1000,
+    minEvidence,
+    corpus: corpusValue(values.corpus, values['create-corpus'] === true),
+    shard: shardValue(values.shard),
+    spec: adapterSpec(values),
+  };
+}
+
+/** --corpus DIR as cases, with a malformed or missing corpus reported as a usage error. */
+export function corpusValue(dir: string | undefined, create = false): CorpusCase[] | undefined {
   if (dir === undefined) return undefined;
+  if (!existsSync(dir)) {
+    if (!create) throw new UsageError(`--corpus ${dir}: no such folder (give --create-corpus to start a new corpus there)`);
+    ensureWritableDir(dir, '--corpus');
+    return [];
+  }
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--corpus ${dir}: not a folder`);
+  ensureWritableDir(dir, '--corpus');
   try {
     return loadCorpus(dir);
   } catch (err) {
@@ -74,16 +139,59 @@ export function shardValue(text: string | undefined): Shard | undefined {
   return shard;
 }
 
+/** The command line that repeats a campaign exactly: the same arguments, with its seed. */
+export function repeatCommand(command: string, args: readonly string[], seed: number): string {
+  const quoted = args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  const hasSeed = args.some((a) => a === '--seed' || a.startsWith('--seed='));
+  return ['dcomkit', command, ...quoted, ...(hasSeed ? [] : ['--seed', String(seed)])].join(' ');
+}
+
+/** Runs the campaign with Ctrl-C stopping it gently; closes the adapter whatever happens. */
+export async function campaignOn(adapter: Adapter, options: CampaignOptions, progress: Progress): Promise<CampaignResult> {
+  try {
+    return await interruptible((signal) => runCampaign(adapter, { ...options, signal, onProgress: (p) => progress.campaign(p) }));
+  } finally {
+    progress.done();
+    await adapter.close();
+  }
+}
+
+/**
+ * The exit code a campaign earns: interrupted by a signal, no verdict (it stopped, gave up or
+ * mostly failed as a program), some rule FAILED, or fine. Says why on stderr when it is not
+ * about the rules.
+ */
+export function campaignExit(results: readonly CampaignResult[], repeat: string): number {
+  const stopped = results.find((r) => r.stopped)?.stopped;
+  const signal = interruptedBy();
+  if (stopped?.reason === 'interrupted' || signal) {
+    console.error(`dcomkit: interrupted (${signal ?? 'signal'}): the results above are PARTIAL. Repeat the campaign with: ${repeat}`);
+    return exitCodeFor(signal ?? 'SIGINT');
+  }
+  if (stopped) {
+    console.error(`dcomkit: no complete verdict: ${stopped.detail}. The results above are PARTIAL. Repeat with: ${repeat}`);
+    return EXIT.usage;
+  }
+  const failing = results.filter(mostlyErrors);
+  if (failing.length) {
+    const r = failing[0];
+    console.error(`dcomkit: no verdict: ${r.errors.length} of ${r.runs + (r.corpus?.replayed ?? 0) + r.errors.filter((e) => e.run < 0).length} runs${results.length > 1 ? ` (${r.profile})` : ''} ended in adapter errors`);
+    return EXIT.usage;
+  }
+  return results.some((r) => r.rules.some((t) => t.verdict === 'FAILED')) ? EXIT.failed : EXIT.ok;
+}
+
 /** Saves each counterexample; returns the replay command for each rule. */
 function saveCounterexamples(result: CampaignResult, dir: string, spec: AdapterSpec): Map<string, string> {
   const replays = new Map<string, string>();
   for (const t of result.rules) {
     const cx = t.counterexample;
     if (!cx) continue;
-    mkdirSync(dir, { recursive: true });
+    ensureWritableDir(dir, '--out');
     const file = join(dir, `${t.rule.id}-${result.adapter.name}-${result.seed}.json`);
-    writeFileSync(file, JSON.stringify({ ...cx, adapter: { ...cx.adapter, spec } }, null, 2) + '\n');
-    replays.set(t.rule.id, `npx dcomkit replay ${relative(process.cwd(), file) || file}`);
+    writeAtomic(file, JSON.stringify({ ...cx, adapter: { ...cx.adapter, spec } }, null, 2) + '\n');
+    const trust = spec.kind === 'name' ? '' : ' --trust-recorded-adapter';
+    replays.set(t.rule.id, `npx dcomkit replay ${relative(process.cwd(), file) || file}${trust}`);
   }
   return replays;
 }
@@ -94,40 +202,45 @@ export async function runCommand(args: string[]): Promise<number> {
     console.log(RUN_HELP);
     return EXIT.ok;
   }
-  const profile = profileValue(values.profile);
-  const runs = positiveInt(values.runs, '--runs', 100);
-  const seed = seedValue(values.seed);
-  const maxActions = positiveInt(values['max-actions'], '--max-actions', 20);
-  const corpus = corpusValue(values.corpus);
-  const shard = shardValue(values.shard);
-  const spec = adapterSpec(values);
-  const adapter = guardAdapter(await openAdapter(spec, values));
-  const progress = new Progress(process.stderr);
-  let result: CampaignResult;
-  try {
-    result = await runCampaign(adapter, {
+  const settings = campaignSettings(values, 100);
+  const profile: Profile = profileValue(values.profile);
+  const out = values.out ?? join('.dcomkit', 'counterexamples');
+  checkCanCreateDir(out, '--out');
+  const json = values.json;
+  if (json !== undefined && json !== '-') ensureWritableFile(json, '--json');
+  // With --json -, stdout is the JSON alone; the report goes to stderr.
+  const say = json === '-' ? (text: string) => console.error(text) : (text: string) => console.log(text);
+
+  const adapter = await openAdapter(settings.spec, values);
+  const total = shardRuns(settings.runs, settings.shard);
+  const shardText = settings.shard ? ` (shard ${settings.shard.index}/${settings.shard.count})` : '';
+  say(formatHeader(adapter.capabilities, profile, total, settings.seed, shardText));
+  const result = await campaignOn(
+    adapter,
+    {
       profile,
-      runs,
-      seed,
-      generator: { maxActions },
+      runs: settings.runs,
+      seed: settings.seed,
+      generator: { maxActions: settings.maxActions },
       shrink: !values['no-shrink'],
-      shrinkTimeMs: values['shrink-time'] === undefined ? undefined : positiveInt(values['shrink-time'], '--shrink-time', 0) * 1000,
-      corpus,
-      shard,
-      onProgress: (p) => progress.update(`run ${p.done}/${p.total}${p.failedRules ? `, ${p.failedRules} rule${p.failedRules === 1 ? '' : 's'} failing` : ''}`),
-    });
-  } finally {
-    progress.done();
-    await adapter.close();
+      shrinkTimeMs: settings.shrinkTimeMs,
+      timeLimitMs: settings.timeLimitMs,
+      minEvidence: settings.minEvidence,
+      corpus: settings.corpus,
+      shard: settings.shard,
+    },
+    new Progress(process.stderr),
+  );
+  const replays = saveCounterexamples(result, out, settings.spec);
+  say(formatCampaign(result, replays));
+  for (const line of formatErrors(result.errors)) console.error(line);
+  if (values.corpus && settings.corpus && !result.stopped) {
+    const fresh = result.rules.filter((t) => t.counterexample && !t.corpusCase).map((t) => ({ ...t.counterexample!, adapter: { ...t.counterexample!.adapter, spec: settings.spec } }));
+    const added = saveToCorpus(values.corpus, fresh, settings.corpus);
+    if (added.length) say(`corpus ${values.corpus}: added ${added.length} counterexample${added.length === 1 ? '' : 's'}`);
   }
-  const replays = saveCounterexamples(result, values.out ?? join('.dcomkit', 'counterexamples'), spec);
-  console.log(formatCampaign(result, replays));
-  if (values.corpus && corpus) {
-    const fresh = result.rules.filter((t) => t.counterexample && !t.corpusCase).map((t) => ({ ...t.counterexample!, adapter: { ...t.counterexample!.adapter, spec } }));
-    const added = saveToCorpus(values.corpus, fresh, corpus);
-    if (added.length) console.log(`corpus ${values.corpus}: added ${added.length} counterexample${added.length === 1 ? '' : 's'}`);
-  }
-  if (values.json) writeFileSync(values.json, JSON.stringify({ kitVersion: KIT_VERSION, ...result }, null, 2) + '\n');
-  if (result.errors.length) return EXIT.usage;
-  return result.rules.some((t) => t.verdict === 'FAILED') ? EXIT.failed : EXIT.ok;
+  const report = JSON.stringify({ kitVersion: KIT_VERSION, ...result }, null, 2) + '\n';
+  if (json === '-') process.stdout.write(report);
+  else if (json !== undefined) writeAtomic(json, report);
+  return campaignExit([result], repeatCommand('run', args, settings.seed));
 }

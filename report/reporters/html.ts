@@ -16,6 +16,7 @@ const VERDICT_CLASS: Record<Verdict, string> = {
   OK: 'ok',
   FAILED: 'failed',
   'NON-STRICT': 'nonstrict',
+  INCONCLUSIVE: 'inconclusive',
   UNIMPLEMENTED: 'unimpl',
   INFORMATIONAL: 'info',
 };
@@ -35,7 +36,7 @@ h3 { font-size:16px; margin:0 0 6px; } a { color:var(--accent); text-decoration:
 .pill { display:inline-block; border-radius:999px; padding:1px 10px; font-weight:600; font-size:12px; border:1px solid transparent; white-space:nowrap; }
 .v-ok { color:var(--ok); background:var(--ok-bg); } .v-failed { color:var(--failed); background:var(--failed-bg); }
 .v-nonstrict { color:var(--nonstrict); background:var(--nonstrict-bg); } .v-unimpl { color:var(--unimpl); background:var(--unimpl-bg); }
-.v-info { color:var(--info); background:var(--info-bg); } .v-notrun { color:var(--muted); background: repeating-linear-gradient(45deg,#fff,#fff 6px,#f3f4f6 6px,#f3f4f6 12px); }
+.v-info { color:var(--info); background:var(--info-bg); } .v-inconclusive { color:var(--nonstrict); background:repeating-linear-gradient(45deg,var(--nonstrict-bg),var(--nonstrict-bg) 6px,#fff 6px,#fff 12px); } .v-notrun { color:var(--muted); background: repeating-linear-gradient(45deg,#fff,#fff 6px,#f3f4f6 6px,#f3f4f6 12px); }
 table { border-collapse:collapse; } th, td { text-align:left; vertical-align:top; }
 table.matrix { width:100%; border:1px solid var(--line); border-radius:8px; overflow:hidden; }
 table.matrix th, table.matrix td { border-bottom:1px solid var(--line); padding:8px 10px; }
@@ -143,7 +144,7 @@ function matrix(certs: readonly Certificate[]): string {
           continue;
         }
         const cls = `v-${VERDICT_CLASS[t.verdict]}`;
-        const detail = t.verdict === 'UNIMPLEMENTED' ? esc(t.reason ?? '') : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}`;
+        const detail = t.verdict === 'UNIMPLEMENTED' || t.verdict === 'INCONCLUSIVE' ? esc(t.reason ?? '') : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}`;
         const label = t.counterexample ? `<a class="${cls}" href="#${cxId(cert, p, rule.id)}">${t.verdict}</a>` : `<span class="verdict ${cls}">${t.verdict}</span>`;
         out.push(`<td class="cell" data-verdict="${t.verdict}" title="${esc(`${rule.id} under ${p}: ${t.verdict}`)}">${label}<small>${detail}</small></td>`);
       }
@@ -153,10 +154,11 @@ function matrix(certs: readonly Certificate[]): string {
   out.push('</tbody></table></div>');
   out.push(
     `<div class="legend">${[
-      ['OK', 'exercised, never violated'],
+      ['OK', 'exercised by enough runs, never violated'],
       ['FAILED', 'violated; see the counterexample'],
       ['NON-STRICT', 'only behaviour the nt4 profile admits'],
-      ['UNIMPLEMENTED', 'never exercised (never OK)'],
+      ['INCONCLUSIVE', 'too few runs exercised it (never OK)'],
+      ['UNIMPLEMENTED', 'the adapter cannot exercise it (never OK)'],
       ['INFORMATIONAL', 'reported, never judged'],
     ]
       .map(([v, what]) => `<span>${pill(v as Verdict)}${esc(what)}</span>`)
@@ -232,12 +234,27 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
   return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram">${diagram.svg}<figcaption>${diagram.rows} trace events over ${diagram.lanes.length} lanes${diagram.truncated ? `; ${diagram.truncated} later events not drawn` : ''}; rows marked ! are the events the violation names.</figcaption></figure></div></article>`;
 }
 
+/** Runs that ended in adapter errors: never judged, listed in the adapter's own words. */
+function adapterErrors(cert: Certificate): string {
+  const out: string[] = [];
+  for (const r of cert.results) {
+    if (!r.errors.length) continue;
+    out.push(`<p class="meta"><strong>${esc(cert.adapter.name)} ${esc(cert.adapter.version)}, ${esc(r.profile)}</strong>: ${r.errors.length} run${r.errors.length === 1 ? '' : 's'} ended in adapter errors and were not judged.</p><ul class="violations">`);
+    for (const e of r.errors) {
+      const where = e.corpusCase !== undefined ? `corpus case ${e.corpusCase}` : `run ${e.run + 1}`;
+      out.push(`<li class="fail adapter-error"><strong>${esc(where)}</strong>: <pre class="mono">${esc([e.message, ...e.notes.map((n) => `note: ${n}`)].join('\n'))}</pre></li>`);
+    }
+    out.push('</ul>');
+  }
+  return out.join('');
+}
+
 export function renderHtml(certs: readonly Certificate[]): string {
   const one = certs.length === 1 ? certs[0] : undefined;
   const title = one ? `dcomkit certificate: ${one.adapter.name} ${one.adapter.version}` : `dcomkit conformance: ${certs.map((c) => c.adapter.name).join(', ')}`;
   const counts = new Map<Verdict, number>();
   for (const c of certs) for (const r of c.results) for (const t of r.rules) counts.set(t.verdict, (counts.get(t.verdict) ?? 0) + 1);
-  const summary = (['OK', 'FAILED', 'NON-STRICT', 'UNIMPLEMENTED', 'INFORMATIONAL'] as Verdict[])
+  const summary = (['OK', 'FAILED', 'NON-STRICT', 'INCONCLUSIVE', 'UNIMPLEMENTED', 'INFORMATIONAL'] as Verdict[])
     .filter((v) => counts.get(v))
     .map((v) => `<span class="pill v-${VERDICT_CLASS[v]}">${counts.get(v)} ${v}</span>`)
     .join('');
@@ -254,6 +271,8 @@ export function renderHtml(certs: readonly Certificate[]): string {
   }
   out.push(`<div class="summary">${summary}</div></header>`);
   out.push(`<h2 id="matrix">Verdicts</h2>${matrix(certs)}`);
+  const faulty = certs.filter((c) => c.results.some((r) => r.errors.length));
+  if (faulty.length) out.push(`<h2 id="adapter-errors">Adapter errors</h2>${faulty.map(adapterErrors).join('')}`);
   out.push(`<h2 id="rules">Rules</h2>${rulesSection(certs)}`);
   for (const c of certs) out.push(`<h2 id="coverage-${certKey(c)}">Coverage${one ? '' : `: ${esc(c.adapter.name)}`}</h2>${coverage(c)}`);
   for (const c of certs) {

@@ -1,8 +1,10 @@
 /**
  * JUnit XML, as CI systems (GitHub Actions test reporters, GitLab `artifacts:reports:junit`,
  * Jenkins) read it: one testsuite per adapter and profile, one testcase per rule. FAILED is a
- * failure carrying the counterexample text; UNIMPLEMENTED is skipped with its reason;
- * NON-STRICT and INFORMATIONAL pass, with what happened in system-out.
+ * failure carrying the counterexample text; UNIMPLEMENTED and INCONCLUSIVE are skipped with
+ * their reason (never a pass); NON-STRICT and INFORMATIONAL pass, with what happened in
+ * system-out. Every run that ended in an adapter error is a testcase with an `<error>`, so a
+ * CI reading the file never goes green on an adapter that crashed.
  */
 import { toCounterexample, type Certificate, type CertifiedRule } from '../../runner/certificate';
 import { formatCounterexample } from '../text';
@@ -28,6 +30,7 @@ export function renderJunit(certificates: readonly Certificate[]): string {
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
+  let errors = 0;
   let skipped = 0;
   for (const cert of certificates) {
     for (const r of cert.results) {
@@ -45,16 +48,25 @@ export function renderJunit(certificates: readonly Certificate[]): string {
           const message = cx?.violations[0]?.message ?? `${t.failures} failing runs`;
           const body = [t.statement, summary, ...(cx ? formatCounterexample(toCounterexample(cert, cx)) : [])].join('\n');
           cases.push(`${head}\n      <failure message="${xmlText(message)}" type="${xmlText(t.id)}">${xmlText(body)}</failure>\n    </testcase>`);
-        } else if (t.verdict === 'UNIMPLEMENTED') {
+        } else if (t.verdict === 'UNIMPLEMENTED' || t.verdict === 'INCONCLUSIVE') {
           suiteSkipped += 1;
-          cases.push(`${head}\n      <skipped message="${xmlText(`UNIMPLEMENTED: ${t.reason ?? 'not exercised'}`)}"/>\n    </testcase>`);
+          cases.push(`${head}\n      <skipped message="${xmlText(`${t.verdict}: ${t.reason ?? 'not exercised'}`)}"/>\n    </testcase>`);
         } else {
           const extra = t.counterexample ? `\n${formatCounterexample(toCounterexample(cert, t.counterexample)).join('\n')}` : '';
           cases.push(`${head}\n      <system-out>${xmlText(`${summary}\n${situations(t)}${extra}`)}</system-out>\n    </testcase>`);
         }
       }
-      tests += r.rules.length;
+      for (const e of r.errors) {
+        const where = e.corpusCase !== undefined ? `corpus case ${e.corpusCase}` : `run ${e.run + 1}`;
+        const words = [e.message, ...(e.notes.length ? ['adapter notes:', ...e.notes.map((n) => `  ${n}`)] : [])].join('\n');
+        cases.push(
+          `    <testcase classname="${xmlText(classname)}" name="${xmlText(`adapter error in ${where}`)}" time="0">\n      <error message="${xmlText(`${e.kind} at ${e.step}`)}" type="${xmlText(`adapter-${e.kind}`)}">${xmlText(words)}</error>\n    </testcase>`,
+        );
+      }
+      const suiteErrors = r.errors.length;
+      tests += r.rules.length + suiteErrors;
       failures += suiteFailures;
+      errors += suiteErrors;
       skipped += suiteSkipped;
       const props = [
         ['adapter', `${cert.adapter.name} ${cert.adapter.version}`],
@@ -66,11 +78,11 @@ export function renderJunit(certificates: readonly Certificate[]): string {
         .map(([k, v]) => `      <property name="${k}" value="${xmlText(v)}"/>`)
         .join('\n');
       suites.push(
-        `  <testsuite name="${xmlText(name)}" tests="${r.rules.length}" failures="${suiteFailures}" errors="0" skipped="${suiteSkipped}" time="0">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
+        `  <testsuite name="${xmlText(name)}" tests="${r.rules.length + suiteErrors}" failures="${suiteFailures}" errors="${suiteErrors}" skipped="${suiteSkipped}" time="0">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
       );
     }
   }
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dcomkit" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dcomkit" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
 export const junitReporter: Reporter = {

@@ -1,7 +1,7 @@
 /** Certificates as plain text, for terminals and CI logs. */
 import { RULES } from '../../spec';
 import { describeCampaigns, toCounterexample, type Certificate } from '../../runner/certificate';
-import { formatCounterexample } from '../text';
+import { formatCounterexample, formatErrors } from '../text';
 import type { Reporter } from './types';
 
 function pad(s: string, n: number): string {
@@ -26,6 +26,10 @@ export function renderText(certificates: readonly Certificate[]): string {
         lines.push(`${t.verdict} ${t.id} under ${r.profile}: ${t.title} (${t.sources.join('; ')})${t.counterexample.corpusCase ? ` [corpus case ${t.counterexample.corpusCase}]` : ''}`);
         lines.push(...formatCounterexample(toCounterexample(cert, t.counterexample)));
       }
+    }
+    for (const r of cert.results) {
+      if (!r.errors.length) continue;
+      lines.push('', `${r.profile}:`, ...formatErrors(r.errors, Infinity));
     }
     lines.push('');
     lines.push(`hash ${cert.hash}`);

@@ -22,7 +22,11 @@ describe('dcomkit with an out-of-process adapter', () => {
     const saved = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     expect(saved.adapter.spec).toEqual({ kind: 'command', value: PYTHON_ADAPTER });
     expect(saved.actions.length).toBeLessThanOrEqual(4);
-    const again = dcomkit(['replay', join(dir, file)]);
+    // A file is data: the command recorded in it runs only when the user says so.
+    const refused = dcomkit(['replay', join(dir, file)]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/recorded with the adapter command .*--trust-recorded-adapter/);
+    const again = dcomkit(['replay', join(dir, file), '--trust-recorded-adapter']);
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/reproduced; trace identical to the recorded one/);
   });

@@ -37,13 +37,13 @@ describe('dcomkit CLI', () => {
 
   test.each([
     [['run', '--bogus'], /unknown option '--bogus'/],
-    [['run', '--runs', 'many'], /--runs takes a positive whole number, not 'many'/],
+    [['run', '--runs', 'many'], /--runs takes a whole number from 1 to 10,000,000, not 'many'/],
     [['run', '--profile', 'nt5'], /--profile is one of strict, nt4/],
     [['run', '--adapter', 'nope'], /unknown adapter 'nope'; built in: reference/],
     [['run', '--adapter', './missing.js'], /adapter module not found/],
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['replay'], /replay needs a counterexample file/],
-    [['replay', 'no-such-file.json'], /cannot read counterexample no-such-file.json: no such file/],
+    [['replay'], /replay needs a counterexample or certificate file/],
+    [['replay', 'no-such-file.json'], /cannot read no-such-file.json: no such file/],
   ])('%j is a usage error: exit 2, one line, no stack trace', (args, message) => {
     const r = dcomkit(args);
     expect(r.code).toBe(2);
@@ -57,7 +57,7 @@ describe('dcomkit CLI', () => {
     writeFileSync(join(dir, 'x.json'), '{"hello": 1}');
     const r = dcomkit(['replay', join(dir, 'x.json')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/is not a dcomkit counterexample/);
+    expect(r.err).toMatch(/is not a dcomkit-counterexample\/1 file/);
   });
 
   test('every command has --help', () => {

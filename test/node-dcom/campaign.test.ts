@@ -28,7 +28,8 @@ describe('dcomkit run --adapter node-dcom', () => {
     });
     console.log(`node-dcom campaign: ${seconds.toFixed(1)} s\n${r.stdout}`);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('');
+    // stderr holds progress lines only (off a terminal, one at most every 10 s): no adapter error.
+    expect(r.stderr.split('\n').filter((l) => l && !/^dcomkit: (run \d+\/\d+|shrinking )/.test(l))).toEqual([]);
     for (const id of ['PING-TERMINATION', 'PROCESS-EXIT']) {
       expect(r.stdout).toMatch(new RegExp(`^${id} +FAILED`, 'm'));
       const file = readdirSync(dir).find((f) => f.startsWith(`${id}-node-dcom-`))!;

@@ -44,7 +44,7 @@ test('a well-behaved adapter: hello, reset, apply, advance, close', async () => 
   expect(adapter.capabilities).toEqual({
     name: 'fake',
     version: '0.0.1',
-    actions: ['start', 'call', 'crash', 'advance'],
+    actions: ['start', 'call', 'exit', 'crash', 'advance'],
     observes: ['exits'],
     clock: { kind: 'virtual' },
   });
@@ -61,7 +61,7 @@ test('a well-behaved adapter: hello, reset, apply, advance, close', async () => 
   await expect(adapter.apply(call)).rejects.toThrow(/closed/);
 });
 
-test('a step that never answers becomes a hung event; the adapter is restarted and the run goes on', async () => {
+test('a step that never answers is a hang fault: the process is killed, the run is over, the next reset starts afresh', async () => {
   // Timeouts in these tests leave room for a loaded machine: only the hanging step may reach them.
   const adapter = await open({ command: fixture('hang-on-apply.js'), label: 'hangs', stepTimeoutMs: 1000 });
   const first = onlyPid();
@@ -69,37 +69,18 @@ test('a step that never answers becomes a hung event; the adapter is restarted a
   await adapter.apply(start);
   await adapter.advance(120_000);
   const began = Date.now();
-  const events = await adapter.apply(call);
+  const err = await protocolError(() => adapter.apply(call));
   expect(Date.now() - began).toBeLessThan(5000);
-  expect(events[0]).toMatchObject({ kind: 'hung', at: 120_000 });
-  expect(events[0]).toHaveProperty('detail', expect.stringContaining('apply #2 (call)'));
-  expect(events[1]).toMatchObject({ kind: 'note', at: 120_000, text: expect.stringContaining('restarted with seed 11') });
-  // the fresh process was reset with the same seed; its events are moved onto the run's time line
-  const second = onlyPid();
-  expect(second).not.toBe(first);
-  expect(events[2]).toEqual({ kind: 'note', at: 120_000, text: `reset 11 pid ${second}` });
+  expect(err.kind).toBe('hang');
+  expect(err.step).toBe('apply #2 (call)');
+  expect(err.problem).toMatch(/did not answer within 1000 ms/);
+  expect(err.stderr).toEqual([`fake adapter pid ${first}`]);
   expect(await waitDead(first)).toBe(true);
-  expect(await adapter.apply(start)).toEqual([{ kind: 'completed', at: 120_000, hr: 0 }]);
-  await adapter.advance(1000);
-  expect(await adapter.apply(start)).toEqual([{ kind: 'completed', at: 121_000, hr: 0 }]);
-  await adapter.close();
-  expect(await waitDead(second)).toBe(true);
-});
-
-test('after a restart, actions on what the old world made become notes; new names go through', async () => {
-  const adapter = await open({ command: fixture('hang-on-apply.js'), label: 'hangs', stepTimeoutMs: 1000 });
-  await adapter.reset(11, world);
-  await adapter.apply(start);
-  await adapter.apply(call); // hangs: restart
-  expect(await adapter.apply(crash)).toEqual([
-    { kind: 'note', at: 0, text: 'apply #2 (crash) not carried out: p1 belonged to the adapter world before the restart' },
-  ]);
-  const p2: Action = { kind: 'start', process: 'p2', machine: 'client1', identity: 'alice', authenticated: true };
-  expect(await adapter.apply(p2)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
-  expect(await adapter.apply({ kind: 'crash', process: 'p2' })).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
-  // a reset forgets the old world's names: p1 is an ordinary name again
-  await adapter.reset(12, world);
-  expect(await adapter.apply(crash)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
+  // Nothing of the old world goes on: the run is over until a reset.
+  await expect(adapter.apply(start)).rejects.toThrow(/needs a reset first/);
+  expect(await adapter.reset(12, world)).toEqual([{ kind: 'note', at: 0, text: `reset 12 pid ${onlyPid()}` }]);
+  expect(onlyPid()).not.toBe(first);
+  expect(await adapter.apply(start)).toEqual([{ kind: 'completed', at: 0, hr: 0 }]);
 });
 
 test('an action on a proxy whose making failed becomes a note, not a request the adapter refuses', async () => {
@@ -123,8 +104,7 @@ test('a slow answer within the timeout is fine; beyond it, it is a hang', async 
 
   const hasty = await open({ command: fixture('slow.js'), stepTimeoutMs: 500, env: { ...process.env, FAKE_DELAY_MS: '5000' } });
   await hasty.reset(1, world);
-  const events = await hasty.apply(call);
-  expect(events.map((e) => e.kind)).toEqual(['hung', 'note', 'note']);
+  expect((await protocolError(() => hasty.apply(call))).kind).toBe('hang');
 });
 
 test("a real-clock adapter's advance gets the scaled time on top of the step timeout", async () => {
@@ -249,10 +229,10 @@ test("killing a hung adapter also kills the processes it started", async () => {
   // so find it through /proc instead: the sleep whose parent is the adapter.
   const sleeper = childrenOf(pid)[0];
   expect(sleeper).toBeDefined();
-  const events = await adapter.apply(start);
-  expect(events[0]).toMatchObject({ kind: 'hung' });
+  expect((await protocolError(() => adapter.apply(start))).kind).toBe('hang');
   expect(await waitDead(pid)).toBe(true);
   expect(await waitDead(sleeper!)).toBe(true);
+  await adapter.reset(2, world);
   const restarted = onlyPid();
   const sleeper2 = childrenOf(restarted)[0]!;
   await adapter.close();

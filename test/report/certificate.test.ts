@@ -1,7 +1,7 @@
 import { REFERENCE_VERSION } from '../../adapters/reference';
 import { verifyCertificate } from '../../runner/certificate-verify';
+import { checkCertificate } from '../../runner/load';
 import {
-  asCertificate,
   canonicalJson,
   CertificateError,
   certificateHash,
@@ -55,8 +55,9 @@ describe('canonical JSON and the certificate hash', () => {
     expect(Object.keys(strict.actionCounts)).toContain('serverCrash');
     // Same seed, same certificate, byte for byte: no wall-clock time inside.
     expect((await certifyFresh('nt4-sp5', 150, 2)).hash).toBe(cert.hash);
-    expect(() => asCertificate({ format: 'x' }, 'f.json')).toThrow(/f\.json is not a dcomkit certificate/);
-    expect(() => asCertificate({ ...cert, results: 'no' }, 'f.json')).toThrow(/damaged/);
+    expect(() => checkCertificate({ format: 'x' }, 'f.json')).toThrow(/f\.json is not a dcomkit-certificate\/1 file/);
+    expect(() => checkCertificate({ ...cert, results: 'no' }, 'f.json')).toThrow(/damaged/);
+    expect(checkCertificate(JSON.parse(JSON.stringify(cert)), 'f.json').value.hash).toBe(cert.hash);
   });
 });
 
@@ -120,7 +121,7 @@ describe('verify', () => {
     expect(report.checks.map((c) => c.subject)).toEqual(expect.arrayContaining(['hash', 'generator', 'strict', 'nt4', 'counterexample strict PING-TERMINATION']));
   });
 
-  test('an edited verdict fails the hash; a re-sealed forgery fails on re-running the seed', async () => {
+  test('an edited verdict fails the hash; a re-sealed forgery fails its own counts, a consistent one fails on re-running the seed', async () => {
     const cert = await certify('nt4-sp5', 100, 2);
     const forged = clone(cert);
     const t = forged.results[0].rules.find((r) => r.id === 'PING-TERMINATION')!;
@@ -128,13 +129,32 @@ describe('verify', () => {
     delete t.counterexample;
     const edited = await verifyCertificate(forged, { open: open('nt4-sp5') });
     expect(edited.ok).toBe(false);
-    expect(edited.checks.find((c) => c.subject === 'hash')!.ok).toBe(false);
+    expect(edited.checks.find((c) => c.subject === 'hash')!.detail).toMatch(/does not match the content/);
+    // Re-sealed, the hash matches but the verdict is not what the counts give.
     const { hash: _h, ...content } = forged;
-    const resealed = await verifyCertificate(seal(content), { open: open('nt4-sp5') });
-    expect(resealed.checks.find((c) => c.subject === 'hash')!.ok).toBe(true);
-    const strict = resealed.checks.find((c) => c.subject === 'strict')!;
+    const resealed = await verifyCertificate(seal(content), { open: open('nt4-sp5'), skipCampaigns: true, skipReplays: true });
+    expect(resealed.checks.find((c) => c.subject === 'hash')!.detail).toMatch(/PING-TERMINATION: verdict OK, but its counts give FAILED/);
+    // Counts edited to fit the forged verdict: only re-running the seed shows the lie.
+    t.failures = 0;
+    delete t.firstFailedRun;
+    const { hash: _h2, ...consistent } = forged;
+    const forgery = await verifyCertificate(seal(consistent), { open: open('nt4-sp5') });
+    expect(forgery.checks.find((c) => c.subject === 'hash')!.ok).toBe(true);
+    const strict = forgery.checks.find((c) => c.subject === 'strict')!;
     expect(strict.ok).toBe(false);
     expect(strict.detail).toMatch(/PING-TERMINATION OK -> FAILED/);
+  });
+
+  test('a count edited consistently (hash re-sealed) fails verify on a virtual clock: counts must reproduce', async () => {
+    const cert = await certify('reference', 60, 3);
+    const forged = clone(cert);
+    const t = forged.results[0].rules.find((r) => r.id === 'PING-SEQUENCE')!;
+    t.runs += 1;
+    const { hash: _h, ...content } = forged;
+    const report = await verifyCertificate(seal(content), { open: open('reference'), skipReplays: true });
+    const strict = report.checks.find((c) => c.subject === 'strict')!;
+    expect(strict.ok).toBe(false);
+    expect(strict.detail).toMatch(/the counts do not.*PING-SEQUENCE/);
   });
 
   test('a real-clock adapter gets up to three replays per counterexample; a virtual-clock one gets one', async () => {

@@ -28,7 +28,8 @@ describe('dcomkit certify, verify, diff, merge', () => {
     expect(sp5.code).toBe(1); // rules FAILED
     expect(sp5.out).toMatch(/^PING-TERMINATION +FAILED +FAILED$/m);
     expect(sp5.out).toMatch(/^CALLBACK-MARSHALLING +FAILED +NON-STRICT$/m);
-    expect(readdirSync(join(dir, 'sp5')).sort()).toEqual(['certificate.json', 'junit.xml', 'report.html']);
+    expect(readdirSync(join(dir, 'sp5')).sort()).toEqual(['certificate.json', 'counterexamples', 'junit.xml', 'report.html']);
+    expect(readdirSync(join(dir, 'sp5', 'counterexamples')).sort()).toEqual(expect.arrayContaining(['PING-TERMINATION-strict.json', 'PING-TERMINATION-nt4.json']));
     const file = join(dir, 'sp5', 'certificate.json');
     expect(dcomkit(['verify', file]).code).toBe(0);
 
@@ -66,11 +67,11 @@ describe('dcomkit certify, verify, diff, merge', () => {
     [['certify', '--adapter', 'reference'], /certify needs --out DIR/],
     [['certify', '--out', '/tmp/x', '--shard', '3/2'], /--shard: the shard index must be from 1 to 2, not 3/],
     [['certify', '--out', '/tmp/x', '--reporter', 'pdf'], /unknown reporter 'pdf' \(reporters: text, json, html, junit\)/],
-    [['certify', '--out', '/tmp/x', '--corpus', 'package.json'], /corpus package.json is not a directory/],
+    [['certify', '--out', '/tmp/x', '--corpus', 'package.json'], /--corpus package.json: not a folder/],
     [['run', '--shard', 'half'], /--shard takes i\/n/],
     [['verify'], /verify needs a certificate file/],
     [['verify', 'nope.json'], /cannot read certificate nope.json: no such file/],
-    [['verify', 'package.json'], /package.json is not a dcomkit certificate/],
+    [['verify', 'package.json'], /package.json is not a dcomkit-certificate\/1 file/],
     [['diff', 'certificates/reference/certificate.json'], /diff needs two certificate files/],
     [['merge', '--out', '/tmp/x'], /merge needs certificate files/],
     [['merge', 'certificates/reference/certificate.json', 'certificates/nt4-sp5/certificate.json', '--out', '/tmp/x'], /cannot merge certificates of different adapters/],

@@ -83,7 +83,7 @@ describe('regression corpus', () => {
     expect(pt(withCorpus).counterexample!.trace).toEqual(cx.trace);
 
     // On the reference the same case passes: the corpus checks that the fault stays fixed.
-    const fixed = await runCampaign(new SimulatedAdapter('reference'), { runs: 1, seed, corpus });
+    const fixed = await runCampaign(new SimulatedAdapter('reference'), { runs: 1, seed, corpus, minEvidence: 1 });
     expect(pt(fixed).verdict).toBe('OK');
     expect(pt(fixed).runs).toBeGreaterThanOrEqual(1);
   });
@@ -104,7 +104,7 @@ describe('regression corpus', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcomkit-corpus-'));
     writeFileSync(join(dir, 'bad.json'), '{"format": "something else"}');
     expect(() => loadCorpus(dir)).toThrow(CorpusError);
-    expect(() => loadCorpus(dir)).toThrow(/bad\.json is not a dcomkit counterexample/);
+    expect(() => loadCorpus(dir)).toThrow(/bad\.json is not a dcomkit-counterexample\/1 file/);
     expect(loadCorpus(join(dir, 'missing'))).toEqual([]);
     expect(readdirSync(dir)).toEqual(['bad.json']);
   });

@@ -21,7 +21,7 @@ describe('guardAdapter', () => {
   test('a step of an asynchronous adapter that outlasts the limit fails with AdapterStepTimeout', async () => {
     const guarded = guardAdapter(new StuckAdapter(), 50);
     await expect(guarded.reset(1, defaultWorld())).rejects.toBeInstanceOf(AdapterStepTimeout);
-    await expect(guarded.advance(1000)).rejects.toThrow(/advance 1000 ms did not finish within 0.05 s/);
+    await expect(guarded.advance(1000)).rejects.toThrow(/advance 1000 ms: did not finish within 0.05 s/);
   });
 
   test('a synchronous adapter keeps its synchronous path: campaigns on it need no promise per step', async () => {

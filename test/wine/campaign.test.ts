@@ -92,7 +92,11 @@ test('CALL-AFTER-RECLAIM fails: after CoDisconnectObject Wine answers RPC_S_UNKN
 });
 
 test('lifetime on release and on clean exit passes', () => {
-  expect(verdict('RELEASE-RECLAIM').verdict).toBe('OK');
+  // Twenty runs exercise a release to zero only a few times: never failed, but OK needs more.
+  const release = verdict('RELEASE-RECLAIM');
+  expect(release.failures).toBe(0);
+  expect(release.runs).toBeGreaterThan(0);
+  expect(release.verdict).toBe(release.runs >= result.minEvidence ? 'OK' : 'INCONCLUSIVE');
   expect(verdict('PROCESS-EXIT').verdict).toBe('OK');
   expect(verdict('NO-EARLY-RUNDOWN').verdict).toBe('OK');
 });
