@@ -1,4 +1,5 @@
-export { describeWorld, formatCampaign, formatCounterexample, formatVerdicts } from './text';
+export { describeWorld, formatCampaign, formatCounterexample, formatTrace, formatVerdicts } from './text';
+export { describeRow, traceRows, type TraceRow } from './trace';
 export { DEFAULT_REPORTERS, getReporter, registerReporter, reporterNames, type Reporter } from './reporters';
 export { renderHtml } from './reporters/html';
 export { renderJunit, xmlText } from './reporters/junit';

@@ -1,6 +1,7 @@
 /** Plain-text rendering of campaign results and counterexamples, for terminals and CI logs. */
 import { describeAction, describeEvent, describeAccess, formatMs, type World } from '../spec';
 import type { CampaignResult, Counterexample, RuleTally } from '../runner';
+import { describeRow, traceRows } from './trace';
 
 export function describeWorld(world: World): string {
   return Object.entries(world.machines)
@@ -22,19 +23,44 @@ export function formatVerdicts(rules: readonly RuleTally[]): string[] {
   });
 }
 
+/** Most trace rows the text shows; rows a violation names are shown beyond it. */
+const MAX_TRACE_ROWS = 40;
+
+/** The trace with identical pings collapsed, `!` marking the events the violations name. */
+export function formatTrace(cx: Pick<Counterexample, 'trace' | 'violations'>): string[] {
+  const rows = traceRows(cx.trace, cx.violations);
+  const lines = [`  trace (${cx.trace.length} event${cx.trace.length === 1 ? '' : 's'}${rows.length < cx.trace.length ? `, identical pings collapsed` : ''}; ! marks what the violations name):`];
+  let hidden = 0;
+  rows.forEach((row, i) => {
+    if (i >= MAX_TRACE_ROWS && !row.cited) {
+      hidden += row.count;
+      return;
+    }
+    if (hidden) lines.push(`      ... ${hidden} event${hidden === 1 ? '' : 's'} not shown`);
+    hidden = 0;
+    lines.push(`    ${row.cited ? '!' : ' '} ${describeRow(row)}`);
+  });
+  if (hidden) lines.push(`      ... ${hidden} later event${hidden === 1 ? '' : 's'} not shown`);
+  return lines;
+}
+
 export function formatCounterexample(cx: Counterexample, replay?: string): string[] {
   const lines: string[] = [];
   const tally = `${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? (cx.shrinkMs ? `, shrunk in ${formatMs(cx.shrinkMs)}` : ', shrunk') : ', not shrunk'}`;
   lines.push(`  counterexample (${tally}; adapter seed ${cx.seed})`);
   lines.push(`  world: ${describeWorld(cx.world)}`);
-  cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`));
+  // What the adapter said about an action (it may contradict the action: node-dcom always
+  // authenticates) goes right under it, in full.
+  const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `        adapter note: ${(e as { text: string }).text}`);
+  cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`, ...notes(i)));
   const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
-  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`);
+  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`, ...notes(settle.step));
   for (const v of cx.violations.slice(0, 3)) {
     lines.push(`  ${v.severity === 'fail' ? 'violation' : 'non-strict'}: ${v.message}`);
     for (const e of v.events) lines.push(`      ${describeEvent(e)}`);
   }
   if (cx.violations.length > 3) lines.push(`  ... and ${cx.violations.length - 3} more`);
+  lines.push(...formatTrace(cx));
   if (replay) lines.push(`  replay: ${replay}`);
   return lines;
 }

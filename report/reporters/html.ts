@@ -66,6 +66,7 @@ article.cx .violations li.nonstrict { color:var(--nonstrict); }
 .cx-body { display:flex; gap:20px; padding:14px 16px; align-items:flex-start; }
 .cx-steps { flex: 0 0 340px; } .cx-steps ol { margin:0; padding-left:26px; } .cx-steps li { margin:3px 0; font-size:13px; }
 .cx-steps .world, .cx-steps .replay { color:var(--muted); font-size:12px; margin-top:10px; word-break:break-word; }
+.cx-steps .adapter-note { color:#7d4e00; background:var(--nonstrict-bg); border-radius:4px; padding:1px 6px; margin:2px 0; font-size:12px; }
 figure.diagram { flex:1 1 auto; margin:0; overflow-x:auto; border:1px solid var(--line); border-radius:8px; background:#fff; }
 figure.diagram figcaption { font-size:12px; color:var(--muted); padding:6px 10px; border-top:1px solid var(--line); }
 svg.seq { display:block; font-family: ui-monospace,"DejaVu Sans Mono",Menlo,monospace; font-size:11px; }
@@ -84,7 +85,7 @@ svg.seq .arrow-label { fill:#1f2328; } svg.seq .tone-ping .arrow-label { fill:#0
 svg.seq .note { fill:#ffffff; stroke:#afb8c1; } svg.seq .tone-bad .note { fill:#ffebe9; stroke:#ff8182; } svg.seq .tone-env .note { fill:#fff8c5; stroke:#d4a72c; }
 svg.seq .tone-call .note { fill:#ddf4ff; stroke:#54aeff; } svg.seq .note-text { fill:#1f2328; }
 svg.seq .gap { stroke:#8c959f; stroke-dasharray:2 4; } svg.seq .gap-label-bg { fill:#eff2f5; stroke:#d1d9e0; } svg.seq .gap-label { fill:#59636e; }
-svg.seq .violation .arrow-label, svg.seq .violation .note-text { font-weight:700; } svg.seq .truncated { fill:#59636e; font-style:italic; }
+svg.seq .violation .arrow-label, svg.seq .violation .note-text { font-weight:700; } svg.seq .stack { stroke:#0969da; stroke-opacity:.35; stroke-width:1.4; } svg.seq .truncated { fill:#59636e; font-style:italic; }
 footer { margin-top:40px; color:var(--muted); font-size:12px; border-top:1px solid var(--line); padding-top:12px; }
 footer dl { display:grid; grid-template-columns: max-content 1fr; gap:2px 14px; margin:0; } footer dt { font-weight:600; } footer dd { margin:0; word-break:break-all; }
 @media print { article.cx { break-inside: avoid; } }
@@ -222,14 +223,16 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
   const anchors = profiles.slice(1).map((p) => `<a id="${cxId(cert, p, rule.id)}"></a>`).join('');
   const diagram = sequenceDiagram(`seq-${id}`, cx.actions, cx.trace, cx.violations);
   const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
-  const steps = cx.actions.map((a) => `<li>${esc(describeAction(a))}</li>`).join('');
+  // What the adapter said about an action (it may contradict it: node-dcom always authenticates) sits under it, in full.
+  const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `<div class="adapter-note">adapter note: ${esc((e as { text: string }).text)}</div>`).join('');
+  const steps = cx.actions.map((a, i) => `<li>${esc(describeAction(a))}${notes(i)}</li>`).join('');
   const violations = cx.violations
     .slice(0, 4)
     .map((v) => `<li class="${v.severity === 'fail' ? 'fail' : 'nonstrict'}">${esc(v.message)}</li>`)
     .join('');
   const more = cx.violations.length > 4 ? `<li>… and ${cx.violations.length - 4} more</li>` : '';
   const origin = cx.corpusCase ? `corpus case <span class="mono">${esc(cx.corpusCase)}</span>` : `campaign seed ${cx.origin.campaignSeed}, run ${cx.origin.run + 1}`;
-  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram">${diagram.svg}<figcaption>${diagram.rows} trace events over ${diagram.lanes.length} lanes${diagram.truncated ? `; ${diagram.truncated} later events not drawn` : ''}; rows marked ! are the events the violation names.</figcaption></figure></div></article>`;
+  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass${notes(settle.step)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
 }
 
 export function renderHtml(certs: readonly Certificate[]): string {
