@@ -49,6 +49,8 @@ const MAX_ROWS = 160;
 
 export interface SequenceDiagram {
   svg: string;
+  /** Its natural width in px. */
+  width: number;
   lanes: Lane[];
   rows: number;
   /** Rows that stand for a run of identical pings. */
@@ -345,5 +347,5 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
     out.push(`<text class="truncated" x="${TIME_W + 8}" y="${y}">… ${truncated} later event${truncated === 1 ? '' : 's'} not drawn</text>`);
   }
   out.push(`</svg>`);
-  return { svg: out.join(''), lanes, rows: rows.length, collapsed: rows.filter((r) => r.last).length, truncated };
+  return { svg: out.join(''), width, lanes, rows: rows.length, collapsed: rows.filter((r) => r.last).length, truncated };
 }
