@@ -5,3 +5,4 @@ export { renderHtml } from './reporters/html';
 export { renderJunit, xmlText } from './reporters/junit';
 export { renderText } from './reporters/text';
 export { sequenceDiagram } from './html/sequence';
+export { campaignTiming, type CampaignTiming, type ReportTimings } from './timing';

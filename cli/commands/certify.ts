@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEFAULT_REPORTERS, getReporter, reporterNames, type Reporter } from '../../report';
+import { campaignTiming, DEFAULT_REPORTERS, getReporter, reporterNames, type Reporter, type ReportTimings } from '../../report';
 import { PROFILES, RULES, type Profile } from '../../spec';
 import { runCampaign, type CampaignResult } from '../../runner';
 import { asCertificate, buildCertificate, CertificateError, type Certificate } from '../../runner/certificate';
@@ -55,11 +55,11 @@ export function reportersValue(list: string | undefined): Reporter[] {
 }
 
 /** Writes each reporter's file into `dir`; returns the paths. */
-export function writeReports(dir: string, certificates: readonly Certificate[], reporters: readonly Reporter[]): string[] {
+export function writeReports(dir: string, certificates: readonly Certificate[], reporters: readonly Reporter[], timings?: ReportTimings): string[] {
   mkdirSync(dir, { recursive: true });
   return reporters.map((r) => {
     const file = join(dir, r.file);
-    writeFileSync(file, r.render(certificates));
+    writeFileSync(file, r.render(certificates, timings));
     return file;
   });
 }
@@ -149,7 +149,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
     await adapter.close();
   }
   const cert = await buildCertificate({ adapter: caps, spec, generator, campaign: { seed, runs, shard }, corpus, results });
-  const files = writeReports(values.out, [cert], reporters);
+  const files = writeReports(values.out, [cert], reporters, new Map([[cert, results.map(campaignTiming)]]));
 
   const shardText = shard && shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : '';
   console.log(`dcomkit certify: ${caps.name} ${caps.version}, seed ${seed}, ${runs} runs${shardText}, profiles ${profiles.join(', ')}`);
