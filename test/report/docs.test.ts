@@ -1,0 +1,88 @@
+/**
+ * The README cannot drift from what the kit does: its sample output of `dcomkit run` is the
+ * output of a real run of the command it shows (wall-clock figures aside), and the replay
+ * command under it names the file that run writes.
+ *
+ * After a change to what the command prints, regenerate the README's blocks with
+ *   DCOMKIT_UPDATE_DOCS=1 npx jest test/report/docs
+ * and read the diff before committing it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const README = join(ROOT, 'README.md');
+const UPDATE = process.env.DCOMKIT_UPDATE_DOCS === '1';
+
+function dcomkit(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Where the README's `<!-- name ... -->` ... `<!-- /name -->` block holds its fenced text. */
+function span(readme: string, name: string): { from: number; to: number } {
+  const start = readme.indexOf(`<!-- ${name}`);
+  const to = readme.indexOf(`<!-- /${name} -->`);
+  if (start < 0 || to < 0) throw new Error(`README.md has no <!-- ${name} --> block`);
+  return { from: readme.indexOf('-->', start) + 3, to };
+}
+
+/** The block's text, without its code fence. */
+function block(readme: string, name: string): string {
+  const { from, to } = span(readme, name);
+  return readme.slice(from, to).trim().replace(/^```\w*\n/, '').replace(/\n```$/, '');
+}
+
+function withBlock(readme: string, name: string, text: string, fenced = true): string {
+  const { from, to } = span(readme, name);
+  return `${readme.slice(0, from)}\n${fenced ? `\`\`\`\n${text}\n\`\`\`` : text}\n${readme.slice(to)}`;
+}
+
+/** The README's `npx dcomkit ...` line that contains `marker`, as arguments. */
+function commandLine(readme: string, marker: string): string[] {
+  const line = readme.split('\n').find((l) => l.startsWith('npx dcomkit ') && l.includes(marker));
+  if (!line) throw new Error(`README.md shows no 'npx dcomkit' command with ${marker}`);
+  return line.replace(/#.*$/, '').trim().split(/\s+/).slice(2);
+}
+
+/** Wall-clock figures differ from run to run; everything else must not. */
+function timeless(text: string): string {
+  return text.replace(/shrunk in [\d.]+s/g, 'shrunk in #s').replace(/actions in [\d.]+s \(\d+ actions\/s\)/g, 'actions in #s (# actions/s)');
+}
+
+/** The verdicts and the first counterexample in full, then `...` and the closing summary. */
+function sampleOf(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  const firstGap = lines.indexOf('');
+  const secondGap = lines.indexOf('', firstGap + 1);
+  return [...lines.slice(0, secondGap), '', '...', '', lines[lines.length - 1]].join('\n');
+}
+
+describe('README', () => {
+  test('the sample output of dcomkit run is what the command above it prints, and the replay file it names exists', () => {
+    let readme = readFileSync(README, 'utf8');
+    const args = commandLine(readme, '--adapter nt4-sp5');
+    expect(args).toEqual(expect.arrayContaining(['run', '--seed']));
+    const cwd = mkdtempSync(join(tmpdir(), 'dcomkit-readme-'));
+    const run = dcomkit(args, cwd);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(1);
+    const sample = sampleOf(run.out);
+    if (UPDATE) {
+      readme = withBlock(readme, 'run-sample', sample);
+      writeFileSync(README, readme);
+    }
+    expect(timeless(block(readme, 'run-sample'))).toBe(timeless(sample));
+
+    // The replay command the README shows works after the run command it shows.
+    const replay = commandLine(readme, 'replay');
+    expect(existsSync(join(cwd, replay[1]))).toBe(true);
+    expect(run.out).toContain(`replay: npx dcomkit replay ${replay[1]}`);
+    const again = dcomkit(replay, cwd);
+    expect(again.out).toMatch(/recorded FAILED; reproduced; trace identical to the recorded one/);
+    expect(again.code).toBe(1);
+  });
+});
