@@ -1,4 +1,4 @@
-export { describeWorld, formatCampaign, formatCounterexample, formatTrace, formatVerdicts } from './text';
+export { describeWorld, firstFailure, formatCampaign, formatCounterexample, formatTrace, formatVerdicts } from './text';
 export { describeRow, traceRows, type TraceRow } from './trace';
 export { DEFAULT_REPORTERS, getReporter, registerReporter, reporterNames, type Reporter } from './reporters';
 export { renderHtml } from './reporters/html';

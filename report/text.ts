@@ -13,12 +13,24 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-/** One line per rule: id, verdict, runs that exercised it. */
-export function formatVerdicts(rules: readonly RuleTally[]): string[] {
+/**
+ * "first failed at run 37 of 500": the number users compare between versions. The runner
+ * gives it as `firstFailedRun` (0-based, as `origin.run`; negative for a corpus case) on a
+ * rule's tally and certified rule; nothing is said when it does not.
+ */
+export function firstFailure(t: object, runs: number): string | undefined {
+  const n = (t as { firstFailedRun?: unknown }).firstFailedRun;
+  if (typeof n !== 'number') return undefined;
+  return n < 0 ? 'first failed in a corpus case' : `first failed at run ${n + 1} of ${runs}`;
+}
+
+/** One line per rule: id, verdict, runs that exercised it; `campaignRuns` for "first failed at run N of M". */
+export function formatVerdicts(rules: readonly RuleTally[], campaignRuns?: number): string[] {
   const width = Math.max(...rules.map((t) => t.rule.id.length)) + 2;
   return rules.map((t) => {
     const runs = `${t.runs} run${t.runs === 1 ? '' : 's'}`;
-    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing)` : t.nonStrict ? `  (${t.nonStrict} non-strict)` : '';
+    const first = campaignRuns === undefined ? undefined : firstFailure(t, campaignRuns);
+    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing${first ? `, ${first}` : ''})` : t.nonStrict ? `  (${t.nonStrict} non-strict${first ? `, ${first}` : ''})` : '';
     return `${pad(t.rule.id, width)}${pad(t.verdict, 15)}${runs}${extra}`;
   });
 }
@@ -75,7 +87,7 @@ export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<stri
     const skipped = result.corpus.skipped.length ? `, ${result.corpus.skipped.length} skipped (${result.corpus.skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')})` : '';
     lines.push(`corpus: ${result.corpus.replayed} case${result.corpus.replayed === 1 ? '' : 's'} replayed${skipped}`);
   }
-  lines.push(...formatVerdicts(result.rules));
+  lines.push(...formatVerdicts(result.rules, result.runs));
   for (const t of result.rules) {
     if (!t.counterexample) continue;
     lines.push('');

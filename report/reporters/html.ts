@@ -7,7 +7,7 @@
 import { describeAction, formatMs, PROFILES, RULES, type Profile, type RuleId, type Verdict } from '../../spec';
 import type { Certificate, CertifiedCounterexample, CertifiedRule } from '../../runner/certificate';
 import { describeCampaigns } from '../../runner/certificate';
-import { describeWorld } from '../text';
+import { describeWorld, firstFailure } from '../text';
 import { esc, slug } from '../html/escape';
 import { sequenceDiagram } from '../html/sequence';
 import type { Reporter } from './types';
@@ -150,8 +150,14 @@ function legend(): string {
     .join('')}</div>`;
 }
 
-function detailOf(t: CertifiedRule): string {
-  return t.verdict === 'UNIMPLEMENTED' ? t.reason ?? '' : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}`;
+function detailOf(t: CertifiedRule, campaignRuns: number): string {
+  const first = firstFailure(t, campaignRuns);
+  return t.verdict === 'UNIMPLEMENTED' ? t.reason ?? '' : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}${first ? `; ${first}` : ''}`;
+}
+
+/** Random runs of a certificate under a profile (what "run N of M" counts). */
+function runsOf(cert: Certificate, profile: Profile): number {
+  return cert.results.find((r) => r.profile === profile)?.runs ?? 0;
 }
 
 /**
@@ -168,15 +174,15 @@ function matrixByAdapter(certs: readonly Certificate[]): string {
     for (const { cert, profiles } of cols) {
       const entries = profiles.map((p) => ({ p, t: cert.results.find((r) => r.profile === p)?.rules.find((x) => x.id === rule.id) }));
       // Profiles agree when their verdicts, counts and counterexamples are the same.
-      const key = (t: CertifiedRule | undefined) => (t ? JSON.stringify([t.verdict, detailOf(t), t.counterexample ? [t.counterexample.verdict, t.counterexample.seed, t.counterexample.world, t.counterexample.actions] : []]) : 'not run');
-      const agree = entries.every((e) => key(e.t) === key(entries[0].t));
+      const key = (t: CertifiedRule | undefined, p: Profile) => (t ? JSON.stringify([t.verdict, detailOf(t, runsOf(cert, p)), t.counterexample ? [t.counterexample.verdict, t.counterexample.seed, t.counterexample.world, t.counterexample.actions] : []]) : 'not run');
+      const agree = entries.every((e) => key(e.t, e.p) === key(entries[0].t, entries[0].p));
       const shown = agree ? [{ ...entries[0], all: profiles }] : entries.map((e) => ({ ...e, all: [e.p] }));
       const lines = shown.map(({ p, t, all }) => {
         const who = agree ? '' : `<span class="profile">${esc(p)}</span>`;
         if (!t) return `<div class="pv" data-profile="${esc(all.join(' '))}" data-verdict="not run">${who}<span class="verdict v-notrun">not run</span></div>`;
         const cls = `v-${VERDICT_CLASS[t.verdict]}`;
         const label = t.counterexample ? `<a class="${cls}" href="#${cxId(cert, p, rule.id)}">${t.verdict}</a>` : `<span class="verdict ${cls}">${t.verdict}</span>`;
-        return `<div class="pv" data-profile="${esc(all.join(' '))}" data-verdict="${t.verdict}" title="${esc(`${rule.id}, ${cert.adapter.name} under ${all.join(' and ')}: ${t.verdict}`)}">${who}${label}<small>${esc(detailOf(t))}</small></div>`;
+        return `<div class="pv" data-profile="${esc(all.join(' '))}" data-verdict="${t.verdict}" title="${esc(`${rule.id}, ${cert.adapter.name} under ${all.join(' and ')}: ${t.verdict}`)}">${who}${label}<small>${esc(detailOf(t, runsOf(cert, p)))}</small></div>`;
       });
       out.push(`<td class="cell">${lines.join('')}</td>`);
     }
@@ -204,7 +210,7 @@ function matrix(certs: readonly Certificate[]): string {
           continue;
         }
         const cls = `v-${VERDICT_CLASS[t.verdict]}`;
-        const detail = esc(detailOf(t));
+        const detail = esc(detailOf(t, runsOf(cert, p)));
         const label = t.counterexample ? `<a class="${cls}" href="#${cxId(cert, p, rule.id)}">${t.verdict}</a>` : `<span class="verdict ${cls}">${t.verdict}</span>`;
         out.push(`<td class="cell" data-verdict="${t.verdict}" title="${esc(`${rule.id} under ${p}: ${t.verdict}`)}">${label}<small>${detail}</small></td>`);
       }
@@ -282,7 +288,7 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
     .join('');
   const more = cx.violations.length > 4 ? `<li>… and ${cx.violations.length - 4} more</li>` : '';
   const origin = cx.corpusCase ? `corpus case <span class="mono">${esc(cx.corpusCase)}</span>` : `campaign seed ${cx.origin.campaignSeed}, run ${cx.origin.run + 1}`;
-  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass${notes(settle.step)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram" style="min-width:min(100%, ${diagram.width + 2}px)">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
+  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}${firstFailure(rule, runsOf(cert, profiles[0])) ? `; ${firstFailure(rule, runsOf(cert, profiles[0]))}` : ''}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass${notes(settle.step)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram" style="min-width:min(100%, ${diagram.width + 2}px)">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
 }
 
 export function renderHtml(certs: readonly Certificate[]): string {

@@ -8,7 +8,7 @@
  * certificate read back, merged shards) it is left out rather than claimed to be 0.
  */
 import { toCounterexample, type Certificate, type CertifiedRule } from '../../runner/certificate';
-import { formatCounterexample } from '../text';
+import { firstFailure, formatCounterexample } from '../text';
 import type { ReportTimings } from '../timing';
 import type { Reporter } from './types';
 
@@ -48,7 +48,8 @@ export function renderJunit(certificates: readonly Certificate[], timings?: Repo
       let suiteSkipped = 0;
       for (const t of r.rules) {
         const head = `    <testcase classname="${xmlText(classname)}" name="${xmlText(`${t.id}: ${t.title}`)}"${timeAttr(timing?.rules[t.id])}>`;
-        const summary = `${t.verdict}: ${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : ''}${t.nonStrict ? `, ${t.nonStrict} non-strict` : ''} (${t.sources.join('; ')})`;
+        const first = firstFailure(t, r.runs);
+        const summary = `${t.verdict}: ${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : ''}${t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}${first ? `, ${first}` : ''} (${t.sources.join('; ')})`;
         if (t.verdict === 'FAILED') {
           suiteFailures += 1;
           const cx = t.counterexample;

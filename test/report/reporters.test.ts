@@ -1,5 +1,5 @@
 import { REFERENCE_VERSION } from '../../adapters/reference';
-import { campaignTiming, getReporter, renderHtml, renderJunit, reporterNames, sequenceDiagram, xmlText } from '../../report';
+import { campaignTiming, formatCampaign, getReporter, renderHtml, renderJunit, reporterNames, sequenceDiagram, xmlText } from '../../report';
 import { runCampaign, type CampaignResult } from '../../runner';
 import { buildCertificate } from '../../runner/certificate';
 import { PROFILES, RULES } from '../../spec';
@@ -70,6 +70,22 @@ describe('junit', () => {
 
   test('escapes markup and drops characters XML cannot carry', () => {
     expect(xmlText('a<b & "c">\u0001')).toBe('a&lt;b &amp; &quot;c&quot;&gt;\uFFFD');
+  });
+});
+
+describe('runs to first failure', () => {
+  test("rendered from the runner's firstFailedRun when a rule carries it, in JUnit, HTML and the campaign text; absent, nothing is said", async () => {
+    const cert = await certify('nt4-sp5', 150, 2);
+    expect(renderJunit([cert]) + renderHtml([cert])).not.toMatch(/first failed/);
+    const pt = cert.results[0].rules.find((t) => t.id === 'PING-TERMINATION')!;
+    Object.assign(pt, { firstFailedRun: 36 });
+    expect(renderJunit([cert])).toMatch(/FAILED: \d+ runs, \d+ failing, first failed at run 37 of 150 \(Q224837/);
+    expect(renderHtml([cert])).toContain('; first failed at run 37 of 150');
+    const result = await runCampaign(adapterFor('nt4-sp5'), { profile: 'strict', runs: 60, seed: 2 });
+    const tally = result.rules.find((t) => t.rule.id === 'PING-TERMINATION')!;
+    expect(formatCampaign(result)).not.toMatch(/first failed/);
+    Object.assign(tally, { firstFailedRun: 4 });
+    expect(formatCampaign(result)).toMatch(/^PING-TERMINATION +FAILED +\d+ runs {2}\(\d+ failing, first failed at run 5 of 60\)$/m);
   });
 });
 
