@@ -3,7 +3,9 @@
  * output of a real run of the command it shows (wall-clock figures aside), and the replay
  * command under it names the file that run writes.
  *
- * After a change to what the command prints, regenerate the README's blocks with
+ * Its rule table is `dcomkit rules --markdown`.
+ *
+ * After a change to what the commands print, regenerate the README's blocks with
  *   DCOMKIT_UPDATE_DOCS=1 npx jest test/report/docs
  * and read the diff before committing it.
  */
@@ -11,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RULES } from '../../spec';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -84,5 +87,19 @@ describe('README', () => {
     const again = dcomkit(replay, cwd);
     expect(again.out).toMatch(/recorded FAILED; reproduced; trace identical to the recorded one/);
     expect(again.code).toBe(1);
+  });
+
+  test("the rule table is what 'dcomkit rules' says", () => {
+    let readme = readFileSync(README, 'utf8');
+    const table = dcomkit(['rules', '--markdown'], ROOT);
+    expect(table.code).toBe(0);
+    if (UPDATE) {
+      readme = withBlock(readme, 'rules-table', table.out.trimEnd(), false);
+      writeFileSync(README, readme);
+    }
+    expect(block(readme, 'rules-table')).toBe(table.out.trimEnd());
+    const listed = dcomkit(['rules'], ROOT).out;
+    for (const r of RULES) expect(listed).toContain(`  ${r.statement}\n`);
+
   });
 });
