@@ -3,7 +3,8 @@
  * output of a real run of the command it shows (wall-clock figures aside), and the replay
  * command under it names the file that run writes.
  *
- * Its rule table is `dcomkit rules --markdown`.
+ * Its rule table is `dcomkit rules --markdown`, whose statements carry the time bounds the
+ * oracles judge by (spec/constants.ts), never "promptly".
  *
  * After a change to what the commands print, regenerate the README's blocks with
  *   DCOMKIT_UPDATE_DOCS=1 npx jest test/report/docs
@@ -13,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RULES } from '../../spec';
+import { EXIT_PROMPT_MS, CALL_TIMEOUT_MS, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, RELEASE_PROMPT_MS, RULES, RUNDOWN_SLACK_MS, UDP_UNREACHABLE_FAILURE_MS, type RuleId } from '../../spec';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -89,7 +90,7 @@ describe('README', () => {
     expect(again.code).toBe(1);
   });
 
-  test("the rule table is what 'dcomkit rules' says", () => {
+  test("the rule table is what 'dcomkit rules' says, and the statements carry the bounds the oracles judge by", () => {
     let readme = readFileSync(README, 'utf8');
     const table = dcomkit(['rules', '--markdown'], ROOT);
     expect(table.code).toBe(0);
@@ -101,5 +102,24 @@ describe('README', () => {
     const listed = dcomkit(['rules'], ROOT).out;
     for (const r of RULES) expect(listed).toContain(`  ${r.statement}\n`);
 
+    const s = (ms: number) => `${ms / 1000} s`;
+    const bounds: Record<RuleId, number[]> = {
+      'PING-TERMINATION': [PING_PERIOD_MS],
+      'NO-EARLY-RUNDOWN': [PING_SET_TIMEOUT_MS],
+      'EVENTUAL-RUNDOWN': [PING_SET_TIMEOUT_MS, RUNDOWN_SLACK_MS],
+      'RELEASE-RECLAIM': [RELEASE_PROMPT_MS],
+      'CALLBACK-MARSHALLING': [CALL_TIMEOUT_MS],
+      'CALL-AFTER-RECLAIM': [CALL_TIMEOUT_MS],
+      'PING-SEQUENCE': [PING_PERIOD_MS],
+      'PROCESS-EXIT': [EXIT_PROMPT_MS],
+      'UNREACHABLE-CALL': [UDP_UNREACHABLE_FAILURE_MS],
+    };
+    for (const r of RULES) {
+      expect([r.id, r.statement]).not.toEqual([r.id, expect.stringMatching(/promptly|quickly|soon/)]);
+      for (const ms of bounds[r.id]) expect([r.id, r.statement]).toEqual([r.id, expect.stringMatching(new RegExp(`\\b${s(ms)}\\b`))]);
+      // Any other number of seconds in a statement is a bound the test does not know of.
+      const said = [...r.statement.matchAll(/(\d+(?:\.\d+)?) s\b/g)].map((m) => Number(m[1]) * 1000);
+      expect([r.id, said.filter((ms) => !bounds[r.id].includes(ms))]).toEqual([r.id, []]);
+    }
   });
 });
