@@ -29,7 +29,7 @@ Commands:
   replay     re-execute a saved counterexample
   certify    certify an adapter: certificate.json, report.html, junit.xml
   verify     re-check a certificate: hash, seeds and counterexamples reproduce
-  diff       which rules changed verdict between two certificates
+  diff       which rules got worse, which were fixed, between two certificates
   merge      combine shard certificates (certify --shard i/n) into one
   rules      list the rule catalogue
   adapters   list the built-in adapters

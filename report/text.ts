@@ -2,6 +2,7 @@
 import { defaultWorld, describeAction, describeEvent, describeAccess, formatMs, MACHINES, VERDICTS, type World } from '../spec';
 import type { CampaignResult, Counterexample, RuleTally, RunError } from '../runner';
 import type { Capabilities, Profile } from '../spec';
+import { describeRow, traceRows } from './trace';
 
 /**
  * The world a counterexample starts in, as far as it differs from the default world (every
@@ -27,21 +28,37 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-/** One line per rule: id, verdict, runs that exercised it. */
-export function formatVerdicts(rules: readonly RuleTally[]): string[] {
+/**
+ * "first failed at run 37 of 500": the number users compare between versions. The runner
+ * gives it as `firstFailedRun` (1-based, in campaign order; 0 for a corpus case) on a
+ * rule's tally and certified rule; nothing is said when it does not.
+ */
+export function firstFailure(t: { firstFailedRun?: number }, runs: number): string | undefined {
+  const n = t.firstFailedRun;
+  if (n === undefined) return undefined;
+  return n === 0 ? 'first failed in a corpus case' : `first failed at run ${n} of ${runs}`;
+}
+
+/** One line per rule: id, verdict, runs that exercised it; `campaignRuns` for "first failed at run N of M". */
+export function formatVerdicts(rules: readonly RuleTally[], campaignRuns?: number): string[] {
   const width = Math.max(...rules.map((t) => t.rule.id.length)) + 2;
   return rules.map((t) => {
     const runs = `${t.runs} run${t.runs === 1 ? '' : 's'}`;
-    const first = t.firstFailedRun ? `, first failed at run ${t.firstFailedRun}` : t.firstFailedRun === 0 ? ', failed in the corpus' : '';
-    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing${first})` : t.nonStrict ? `  (${t.nonStrict} non-strict)` : '';
+    const first = campaignRuns === undefined ? undefined : firstFailure(t, campaignRuns);
+    const extra = t.reason ? `  (${t.reason})` : t.failures ? `  (${t.failures} failing${first ? `, ${first}` : ''})` : t.nonStrict ? `  (${t.nonStrict} non-strict${first ? `, ${first}` : ''})` : '';
     return `${pad(t.rule.id, width)}${pad(t.verdict, 15)}${runs}${extra}`;
   });
+}
+
+/** The command that replays a certified counterexample, run beside its certificate.json. */
+export function replayCommand(rule: string, certificate = 'certificate.json'): string {
+  return `npx dcomkit replay ${certificate} ${rule}`;
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** What shrinking did, honestly: minimal, partly shrunk (from N to M) or not shrunk, and why. */
-export function describeShrink(cx: Pick<Counterexample, 'actions' | 'shrunk' | 'shrink' | 'shrinkMs' | 'shrinkTimedOut'>): string {
+export function describeShrink(cx: Pick<Counterexample, 'actions' | 'shrunk' | 'shrink' | 'shrinkTimedOut'> & { shrinkMs?: number }): string {
   const n = plural(cx.actions.length, 'action');
   const s = cx.shrink;
   const time = cx.shrinkMs ? ` in ${formatMs(cx.shrinkMs)}` : '';
@@ -72,18 +89,43 @@ export function formatErrors(errors: readonly RunError[], limit = 5): string[] {
   return lines;
 }
 
+/** Most trace rows the text shows; rows a violation names are shown beyond it. */
+const MAX_TRACE_ROWS = 40;
+
+/** The trace with identical pings collapsed, `!` marking the events the violations name. */
+export function formatTrace(cx: Pick<Counterexample, 'trace' | 'violations'>): string[] {
+  const rows = traceRows(cx.trace, cx.violations);
+  const lines = [`  trace (${cx.trace.length} event${cx.trace.length === 1 ? '' : 's'}${rows.length < cx.trace.length ? `, identical pings collapsed` : ''}; ! marks what the violations name):`];
+  let hidden = 0;
+  rows.forEach((row, i) => {
+    if (i >= MAX_TRACE_ROWS && !row.cited) {
+      hidden += row.count;
+      return;
+    }
+    if (hidden) lines.push(`      ... ${hidden} event${hidden === 1 ? '' : 's'} not shown`);
+    hidden = 0;
+    lines.push(`    ${row.cited ? '!' : ' '} ${describeRow(row)}`);
+  });
+  if (hidden) lines.push(`      ... ${hidden} later event${hidden === 1 ? '' : 's'} not shown`);
+  return lines;
+}
+
 export function formatCounterexample(cx: Counterexample, replay?: string): string[] {
   const lines: string[] = [];
   lines.push(`  counterexample (${describeShrink(cx)}; adapter seed ${cx.seed})`);
   lines.push(`  world: ${describeWorld(cx.world)}`);
-  cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`));
+  // What the adapter said about an action (it may contradict the action: node-dcom always
+  // authenticates) goes right under it, in full.
+  const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `        adapter note: ${(e as { text: string }).text}`);
+  cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`, ...notes(i)));
   const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
-  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`);
+  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`, ...notes(settle.step));
   for (const v of cx.violations.slice(0, 3)) {
     lines.push(`  ${v.severity === 'fail' ? 'violation' : 'non-strict'}: ${v.message}`);
     for (const e of v.events) lines.push(`      ${describeEvent(e)}`);
   }
   if (cx.violations.length > 3) lines.push(`  ... and ${cx.violations.length - 3} more`);
+  lines.push(...formatTrace(cx));
   if (replay) lines.push(`  replay: ${replay}`);
   return lines;
 }
@@ -98,7 +140,7 @@ export function formatCampaign(result: CampaignResult, replays: ReadonlyMap<stri
     const skipped = result.corpus.skipped.length ? `, ${result.corpus.skipped.length} skipped (${result.corpus.skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')})` : '';
     lines.push(`corpus: ${result.corpus.replayed} case${result.corpus.replayed === 1 ? '' : 's'} replayed${skipped}`);
   }
-  lines.push(...formatVerdicts(result.rules));
+  lines.push(...formatVerdicts(result.rules, result.runs));
   for (const t of result.rules) {
     if (!t.counterexample) continue;
     lines.push('');

@@ -1,7 +1,22 @@
 /** The rule catalogue: what correct DCOM does, each rule with its source. */
 import type { ActionKind } from './actions';
 import type { Capabilities, Observation } from './adapter';
+import {
+  CALL_TIMEOUT_MS,
+  EXIT_PROMPT_MS,
+  MISSED_PINGS,
+  PING_PERIOD_MS,
+  PING_SET_TIMEOUT_MS,
+  RELEASE_PROMPT_MS,
+  RUNDOWN_SLACK_MS,
+  UDP_UNREACHABLE_FAILURE_MS,
+} from './constants';
 import type { TraceEvent } from './events';
+
+/** A bound as the statements write it: "120 s". The statements carry the numbers the oracles judge by. */
+function s(ms: number): string {
+  return `${ms / 1000} s`;
+}
 
 /**
  * strict: MS-DCOM plus the fixes the KB articles ship. nt4: additionally admits what the KB
@@ -52,7 +67,7 @@ export const RULES: readonly Rule[] = [
     id: 'PING-TERMINATION',
     title: 'Pinging stops when references are gone',
     statement:
-      'Once no process on a machine references an object (released, exited, crashed), that machine stops pinging it within one ping period; once it references nothing on a server, it stops pinging that server.',
+      `Once no process on a machine references an object (released, exited, crashed), the machine stops pinging it within one ping period (${s(PING_PERIOD_MS)}); once it references nothing on a server, it stops pinging that server (only DelFromSet may still go out).`,
     sources: ['Q224837', 'MS-DCOM 3.2.6.1'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate'],
@@ -62,7 +77,7 @@ export const RULES: readonly Rule[] = [
     id: 'NO-EARLY-RUNDOWN',
     title: 'No rundown under a live, reachable client',
     statement:
-      'The server never reclaims an object while a live client holds a reference and can reach the server, whatever its authentication level, activation credentials, proxy blanket or domain trust.',
+      `The server never reclaims an object while a live client holds a reference and could reach the server for the whole ping-set window (${s(PING_SET_TIMEOUT_MS)}) before, whatever its authentication, COAUTHINFO, blanket or domain trust.`,
     sources: ['Q224837', 'Q184278', 'MS-DCOM 3.1.2.2'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'advance'],
@@ -72,7 +87,7 @@ export const RULES: readonly Rule[] = [
     id: 'EVENTUAL-RUNDOWN',
     title: 'Objects of vanished clients are run down in time',
     statement:
-      'When the holder can no longer ping (crash, partition), the object is reclaimed, not before three ping periods after the last successful ping and not later than that plus half a ping period.',
+      `When nobody who can ping holds an object and not every reference was given back (crash, partition, lost release), it is reclaimed not before ${MISSED_PINGS} ping periods (${s(PING_SET_TIMEOUT_MS)}) after its last sign of life while a cut-off holder lives, and not later than that plus half a period (${s(RUNDOWN_SLACK_MS)}).`,
     sources: ['MS-DCOM 3.1.2.2', 'MS-DCOM 3.1.2.6'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'advance'],
@@ -82,7 +97,7 @@ export const RULES: readonly Rule[] = [
     id: 'RELEASE-RECLAIM',
     title: 'The last release reclaims the object',
     statement:
-      'When a reachable client releases the last reference to an object (Release or CoUninitialize), the exporter reclaims it promptly.',
+      `When a reachable holder gives back the last reference (Release to zero, CoUninitialize, the server releasing a callback), the exporter reclaims the object within ${s(RELEASE_PROMPT_MS)}.`,
     sources: ['MS-DCOM 3.2.4.4.2', 'MS-DCOM 3.1.1.5.8'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'release'],
@@ -92,7 +107,7 @@ export const RULES: readonly Rule[] = [
     id: 'CALLBACK-MARSHALLING',
     title: 'Callbacks marshal when SYSTEM is admitted, fail cleanly when not',
     statement:
-      'With SYSTEM admitted on the client machine (permission absent, empty, or allowing SYSTEM) passing a callback succeeds and the server reaches it; with SYSTEM denied the call fails with an access error within the call timeout (nt4 admits the documented UDP hang and TCP E_OUTOFMEMORY).',
+      `With SYSTEM admitted on the client machine (permission absent, empty, or allowing SYSTEM) a callback passes and the server's later calls reach the client. With SYSTEM denied the call fails with an access error (E_ACCESSDENIED or RPC_E_ACCESS_DENIED) within the call timeout (${s(CALL_TIMEOUT_MS)}). Under nt4 the documented UDP hang and TCP E_OUTOFMEMORY are NON-STRICT; under strict they FAIL; a callback accepted although SYSTEM is denied always FAILS.`,
     sources: ['Q255890', 'MS-DCOM 3.1.1.5.4'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'passCallback'],
@@ -102,7 +117,7 @@ export const RULES: readonly Rule[] = [
     id: 'CALL-AFTER-RECLAIM',
     title: 'Calls to a reclaimed object fail promptly',
     statement:
-      'A call through a proxy whose object is gone fails within the call timeout with RPC_E_DISCONNECTED or CO_E_OBJNOTCONNECTED (a server-death code after a server crash) and never hangs.',
+      `A call through a proxy whose object is gone fails within the call timeout (${s(CALL_TIMEOUT_MS)}) with RPC_E_DISCONNECTED or CO_E_OBJNOTCONNECTED (a server-death code after a server crash), never hangs, never succeeds.`,
     sources: ['MS-DCOM 3.1.1.5.8', 'CoDisconnectObject'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'call'],
@@ -112,7 +127,7 @@ export const RULES: readonly Rule[] = [
     id: 'PING-SEQUENCE',
     title: 'ComplexPing bookkeeping',
     statement:
-      'A ping set is created by ComplexPing with set id 0; later ComplexPings on a set carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; the exporter answers a ComplexPing older than the last it accepted on a set with success and does nothing with it; SimplePing goes only to an existing set; a set holding objects is pinged at least once per ping period; a machine keeps one set per server.',
+      `A set is created by ComplexPing with set id 0; later ComplexPings carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; the exporter ignores, with success, a ComplexPing older than the last it accepted on a set; SimplePing goes only to an existing set; a set holding objects is pinged at least once per ping period (${s(PING_PERIOD_MS)}); a machine keeps one set per server.`,
     sources: ['MS-DCOM 3.2.6.1', 'MS-DCOM 3.1.2.5.1.3'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate'],
@@ -122,7 +137,7 @@ export const RULES: readonly Rule[] = [
     id: 'PROCESS-EXIT',
     title: 'A finished client process exits',
     statement:
-      'A client whose program has ended (after CoUninitialize or without it) is gone from its machine promptly; nothing DCOM left behind keeps it alive.',
+      `A client whose program ended (with or without CoUninitialize, or by a crash) is gone within ${s(EXIT_PROMPT_MS)}; nothing DCOM left behind keeps it alive.`,
     sources: ['Q224837'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'exit'],
@@ -132,7 +147,7 @@ export const RULES: readonly Rule[] = [
     id: 'UNREACHABLE-CALL',
     title: 'How calls to an unreachable server end',
     statement:
-      'Reports how calls made while the server is unreachable end on each transport (DCOM over UDP gives up after about 32 s, TCP fails fast); never fails a run.',
+      `Informational: how calls to an unreachable peer end on each transport (datagram DCOM gives up after about ${s(UDP_UNREACHABLE_FAILURE_MS)}, TCP fails at once); never fails a run.`,
     sources: ['Q255198'],
     profiles: ['strict', 'nt4'],
     informational: true,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { DEFAULT_REPORTERS, getReporter, reporterNames, type Reporter } from '../../report';
+import { campaignTiming, DEFAULT_REPORTERS, getReporter, reporterNames, type Reporter, type ReportTimings } from '../../report';
 import { PROFILES, RULES, type Profile } from '../../spec';
 import { formatCampaign, formatErrors } from '../../report';
 import type { CampaignResult } from '../../runner';
@@ -57,10 +57,10 @@ export function reportersValue(list: string | undefined): Reporter[] {
 }
 
 /** Writes each reporter's file into `dir` (each whole, or not at all); returns the paths. */
-export function writeReports(dir: string, certificates: readonly Certificate[], reporters: readonly Reporter[]): string[] {
+export function writeReports(dir: string, certificates: readonly Certificate[], reporters: readonly Reporter[], timings?: ReportTimings): string[] {
   ensureWritableDir(dir, '--out');
   // Rendered first: a reporter that throws leaves no file behind.
-  const rendered = reporters.map((r) => [join(dir, r.file), r.render(certificates)] as const);
+  const rendered = reporters.map((r) => [join(dir, r.file), r.render(certificates, timings)] as const);
   for (const [file, text] of rendered) writeAtomic(file, text);
   return rendered.map(([file]) => file);
 }
@@ -160,7 +160,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
     return campaignExit(results, repeat);
   }
   const cert = await buildCertificate({ adapter: caps, spec, generator, campaign: { seed, runs, shard }, corpus, results });
-  const files = [...writeReports(values.out, [cert], reporters), ...writeCounterexamples(values.out, cert)];
+  const files = [...writeReports(values.out, [cert], reporters, new Map([[cert, results.map(campaignTiming)]])), ...writeCounterexamples(values.out, cert)];
 
   if (corpus) console.log(`corpus: ${cert.results[0].corpusRuns} case${cert.results[0].corpusRuns === 1 ? '' : 's'} replayed`);
   console.log(verdictTable(cert).join('\n'));

@@ -15,8 +15,11 @@ const SERVER_DEAD = new Set<number>([
 /** CALL-AFTER-RECLAIM (MS-DCOM 3.1.1.5.8; CoDisconnectObject). */
 export class CallAfterReclaim extends Checker {
   private pending = new Map<number, ReclaimCause>();
+  /** Each object's reclaim, which a violation cites as its cause. */
+  private reclaims = new Map<string, TraceEvent>();
 
   observe(e: TraceEvent, s: RunState): void {
+    if (e.kind === 'reclaimed') this.reclaims.set(e.oid, e);
     if (e.kind === 'action' && e.action.kind === 'call') {
       const h = s.handleOf(e.action.handle);
       const obj = h && s.objects.get(h.oid);
@@ -29,12 +32,13 @@ export class CallAfterReclaim extends Checker {
     this.pending.delete(e.step);
     this.exercise(`call after ${cause}`);
     const action = s.actionEvents[e.step];
+    const reclaim = action.action.kind === 'call' ? this.reclaims.get(s.handles.get(action.action.handle)?.oid ?? '') : undefined;
     if (e.kind === 'hung' || e.at - action.at > CALL_TIMEOUT_MS) {
-      this.fail(`a call to an object reclaimed by ${cause} hangs`, [action, e]);
+      this.fail(`a call to an object reclaimed by ${cause} hangs`, [reclaim, action, e]);
       return;
     }
     const hr = e.hr >>> 0;
     if (GONE.has(hr) || (cause === 'server-crash' && SERVER_DEAD.has(hr))) return;
-    this.fail(`a call to an object reclaimed by ${cause} returns ${formatHr(e.hr)} after ${formatMs(e.at - action.at)}`, [action, e]);
+    this.fail(`a call to an object reclaimed by ${cause} returns ${formatHr(e.hr)} after ${formatMs(e.at - action.at)}`, [reclaim, action, e]);
   }
 }

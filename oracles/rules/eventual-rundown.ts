@@ -9,7 +9,18 @@ import type { HandleInfo, ObjectInfo, RunState } from '../state';
  * than that plus the slack.
  */
 export class EventualRundown extends Checker {
+  /** What a violation cites as its cause: the action that dropped each handle, and the partitions. */
+  private readonly drops = new Map<HandleInfo, TraceEvent>();
+  private readonly cuts: TraceEvent[] = [];
+  private readonly reclaims = new Map<string, TraceEvent>();
+
   observe(e: TraceEvent, s: RunState): void {
+    if (e.kind === 'action') {
+      for (const h of s.dropped) this.drops.set(h, e);
+      if (e.action.kind === 'partition') this.cuts.push(e);
+      return;
+    }
+    if (e.kind === 'reclaimed') this.reclaims.set(e.oid, e);
     if (e.kind !== 'reclaimed' || e.cause !== 'rundown') return;
     const obj = s.objects.get(e.oid);
     if (!obj) return;
@@ -17,7 +28,7 @@ export class EventualRundown extends Checker {
     if (cutOff && e.at < s.lastAlive(obj) + PING_SET_TIMEOUT_MS) {
       this.fail(
         `${obj.exporter} ran ${e.oid} down ${formatMs(e.at - s.lastAlive(obj))} after its last sign of life while ${cutOff.holder} was cut off, before ${formatMs(PING_SET_TIMEOUT_MS)}`,
-        [s.actionEvents[cutOff.step], e],
+        [s.actionEvents[cutOff.step], this.partitionOf(cutOff, obj, s, e.at), e],
       );
     }
   }
@@ -26,23 +37,39 @@ export class EventualRundown extends Checker {
     for (const obj of s.objects.values()) this.judge(obj, s);
   }
 
-  /** When the last holder able to ping lost that ability, or undefined if one still can. */
-  private lostSince(h: HandleInfo, obj: ObjectInfo, s: RunState): number | undefined {
+  /**
+   * When the last holder able to ping lost that ability, with the event that took it away
+   * (its drop, or the partition); undefined if one still can.
+   */
+  private loss(h: HandleInfo, obj: ObjectInfo, s: RunState): { at: number; cause?: TraceEvent } | undefined {
     const p = h.holder.startsWith('<') ? undefined : s.processes.get(h.holder);
     const end = Math.min(h.droppedAt ?? Infinity, p?.endedAt ?? Infinity);
     if (end === Infinity && !s.isPartitioned(h.machine, obj.exporter, s.end)) return undefined;
     const at = end === Infinity ? s.end : end;
     const cut = s.cutAt(h.machine, obj.exporter, at);
-    return Math.max(h.createdAt, cut ? cut[0] : at);
+    return { at: Math.max(h.createdAt, cut ? cut[0] : at), cause: cut ? this.partitionOf(h, obj, s, at) : this.drops.get(h) };
+  }
+
+  /** The partition action that cut a holder off from the exporter at a time. */
+  private partitionOf(h: HandleInfo, obj: ObjectInfo, s: RunState, at: number): TraceEvent | undefined {
+    const cut = s.cutAt(h.machine, obj.exporter, at);
+    if (!cut) return undefined;
+    for (let i = this.cuts.length - 1; i >= 0; i--) {
+      const c = this.cuts[i];
+      if (c.at === cut[0] && c.kind === 'action' && c.action.kind === 'partition' && (c.action.machine === h.machine || c.action.machine === obj.exporter)) return c;
+    }
+    return undefined;
   }
 
   private judge(obj: ObjectInfo, s: RunState): void {
     if (obj.handles.length === 0) return;
     let since = -Infinity;
+    let cause: TraceEvent | undefined;
     for (const h of obj.handles) {
-      const lost = this.lostSince(h, obj, s);
+      const lost = this.loss(h, obj, s);
       if (lost === undefined) return;
-      since = Math.max(since, lost);
+      if (lost.at >= since) cause = lost.cause;
+      since = Math.max(since, lost.at);
     }
     // Every reference handed back: RELEASE-RECLAIM judges that.
     if (obj.handles.every((h) => h.returned)) return;
@@ -55,12 +82,14 @@ export class EventualRundown extends Checker {
       if (s.end > this.ctx.bound(deadline)) {
         this.fail(
           `${obj.exporter} never reclaimed ${obj.oid}, whose holders could no longer ping from ${formatMs(since)} (due by ${formatMs(deadline)})`,
-          [s.actionEvents[last.step], s.actionEvents[s.actionEvents.length - 1]],
+          [s.actionEvents[last.step], cause, s.actionEvents[s.actionEvents.length - 1]],
         );
       }
     } else if (obj.reclaimedAt > this.ctx.bound(deadline)) {
       this.fail(`${obj.exporter} reclaimed ${obj.oid} at ${formatMs(obj.reclaimedAt)}, after its deadline ${formatMs(deadline)}`, [
         s.actionEvents[last.step],
+        cause,
+        this.reclaims.get(obj.oid),
       ]);
     }
   }

@@ -21,6 +21,9 @@ export class PingSequence extends Checker {
   private nextDue = Infinity;
   /** Highest sequence number the exporter accepted on each set (`from>to>setId`). */
   private readonly acceptedSeq = new Map<string, number>();
+  /** The ComplexPing that created each set the client keeps: what a second set's violation cites. */
+  private readonly creations = new Map<string, { e: PingEvent; n: number }>();
+  private made = 0;
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind !== 'ping') return;
@@ -30,11 +33,12 @@ export class PingSequence extends Checker {
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
     if (s.pingKey !== null) {
+      if (creating) this.creations.set(s.pingKey, { e, n: this.made++ });
       this.sent.set(s.pingKey, e);
       const due = e.at + this.ctx.bound(PING_PERIOD_MS);
       if (due < this.nextDue) this.nextDue = due;
     }
-    for (const set of s.pingSets.values()) {
+    for (const [key, set] of s.pingSets) {
       if (
         set.from === e.from &&
         set.to === e.to &&
@@ -43,7 +47,11 @@ export class PingSequence extends Checker {
         set.lastPingAt < e.at &&
         set.lastPingAt >= e.at - 2 * PING_PERIOD_MS
       ) {
-        this.once(`${e.from}>${e.to} sets`, `${e.from} keeps a second ping set to ${e.to} beside set ${set.setId}; resolvers keep one per machine`, e);
+        // The two creations prove it; the ping that revealed it is only a later consequence.
+        const a = this.creations.get(key);
+        const b = s.pingKey === null ? undefined : this.creations.get(s.pingKey);
+        const cited = a && b ? (a.n < b.n ? [a.e, b.e] : [b.e, a.e]) : [e];
+        this.once(`${e.from}>${e.to} sets`, `${e.from} keeps a second ping set to ${e.to} beside set ${set.setId}; resolvers keep one per machine`, cited);
         break;
       }
     }
@@ -112,9 +120,9 @@ export class PingSequence extends Checker {
     }
   }
 
-  private once(key: string, message: string, e: TraceEvent): void {
+  private once(key: string, message: string, e: TraceEvent | Array<TraceEvent | undefined>): void {
     if (this.flagged.has(key)) return;
     this.flagged.add(key);
-    this.fail(message, [e]);
+    this.fail(message, Array.isArray(e) ? e : [e]);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { describeAction, describeEvent, formatHr, formatMs, type Action, type ClientMachine, type MachineId, type TraceEvent, type Violation } from '../../spec';
 import { esc } from './escape';
+import { describeRow, traceRows, type TraceRow } from '../trace';
 
 export type LaneKind = 'process' | 'resolver' | 'network' | 'server-resolver' | 'server-object';
 
@@ -19,6 +20,9 @@ export interface Lane {
 
 interface Row {
   event: TraceEvent;
+  /** How many identical pings the row stands for, and the last of them. */
+  count: number;
+  last?: TraceEvent;
   /** 'arrow' from lane to lane; 'note' on one lane; 'gap' across all (time passes). */
   shape: 'arrow' | 'note' | 'gap';
   from?: string;
@@ -37,17 +41,48 @@ const LANE_W = 156;
 const TIME_W = 84;
 const HEAD_H = 54;
 const ROW_H = 28;
+/** Height of each further line of a wrapped note. */
+const LINE_H = 14;
+/** Width of a character of the diagram's 11 px monospace font. */
+const CHAR_W = 6.7;
 const MAX_ROWS = 160;
 
 export interface SequenceDiagram {
   svg: string;
+  /** Its natural width in px. */
+  width: number;
   lanes: Lane[];
   rows: number;
+  /** Rows that stand for a run of identical pings. */
+  collapsed: number;
   truncated: number;
 }
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Breaks text into lines of at most `max` characters, at spaces where it can. */
+export function wrap(text: string, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    let w = word;
+    while (w.length > max) {
+      if (line) lines.push(line);
+      line = '';
+      lines.push(w.slice(0, max));
+      w = w.slice(max);
+    }
+    if (!line) line = w;
+    else if (line.length + 1 + w.length <= max) line += ` ${w}`;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** Which processes exist (in start order), where they run, and who holds which handle and callback. */
@@ -95,16 +130,14 @@ function pingLabel(e: Extract<TraceEvent, { kind: 'ping' }>): string {
   return parts.join(' ');
 }
 
-function rowsFor(actions: readonly Action[], events: readonly TraceEvent[], violations: readonly Violation[]): Row[] {
+function rowsFor(actions: readonly Action[], traced: readonly TraceRow[]): Row[] {
   const { owner } = cast(actions);
-  const flagged = new Set(violations.flatMap((v) => v.events.map((e) => JSON.stringify(e))));
   const procLane = (p: string | undefined) => (p ? `p:${p}` : 'p:?');
   const stepAction = new Map<number, Action>();
   const rows: Row[] = [];
-  for (const e of events) {
-    const violation = flagged.has(JSON.stringify(e));
-    const title = describeEvent(e);
-    const base = { event: e, title, violation };
+  for (const t of traced) {
+    const e = t.event;
+    const base = { event: e, title: t.last ? describeRow(t) : describeEvent(e), violation: t.cited, count: t.count, last: t.last };
     switch (e.kind) {
       case 'action': {
         const a = e.action;
@@ -192,7 +225,8 @@ function rowsFor(actions: readonly Action[], events: readonly TraceEvent[], viol
       case 'ping': {
         const lost = e.status === 'lost';
         const bad = e.status !== 'ok' && !lost;
-        const label = `${pingLabel(e)}${lost ? ' (lost)' : bad ? ` → error ${e.status}` : ''}${e.newSetId ? ` → ${e.newSetId}` : ''}${e.duplicate ? ' (dup)' : ''}`;
+        const run = t.last ? ` ×${t.count}, ${formatMs(e.at)} – ${formatMs(t.last.at)}` : '';
+        const label = `${pingLabel(e)}${lost ? ' (lost)' : bad ? ` → error ${e.status}` : ''}${e.newSetId ? ` → ${e.newSetId}` : ''}${e.duplicate ? ' (dup)' : ''}${run}`;
         rows.push({ ...base, shape: 'arrow', from: resolverLane(e.from), to: lost ? 'net' : resolverLane(e.to), label, tone: bad || lost ? 'bad' : 'ping', lost, dashed: e.duplicate });
         break;
       }
@@ -206,7 +240,7 @@ function rowsFor(actions: readonly Action[], events: readonly TraceEvent[], viol
         rows.push({ ...base, shape: 'note', from: procLane(e.process), label: `✕ exited`, tone: 'plain' });
         break;
       case 'note':
-        rows.push({ ...base, shape: 'note', from: 'net', label: `note: ${e.text}`, tone: 'plain' });
+        rows.push({ ...base, shape: 'note', from: 'net', label: `adapter note: ${e.text}`, tone: 'plain' });
         break;
     }
   }
@@ -216,7 +250,7 @@ function rowsFor(actions: readonly Action[], events: readonly TraceEvent[], viol
 /** Draws the diagram; `id` prefixes element ids so several diagrams share a page. */
 export function sequenceDiagram(id: string, actions: readonly Action[], events: readonly TraceEvent[], violations: readonly Violation[]): SequenceDiagram {
   const lanes = lanesFor(actions, events);
-  let rows = rowsFor(actions, events, violations);
+  let rows = rowsFor(actions, traceRows(events, violations));
   // Prefer keeping the rows a violation names when the trace is too long to draw.
   let truncated = 0;
   if (rows.length > MAX_ROWS) {
@@ -229,7 +263,16 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
   const firstProcess = lanes.find((l) => l.kind === 'process')?.id ?? 'net';
   const laneX = (lane: string | undefined) => x.get(lane ?? '') ?? x.get(firstProcess)!;
   const width = TIME_W + LANE_W * lanes.length + 8;
-  const height = HEAD_H + ROW_H * rows.length + (truncated ? ROW_H : 0) + 16;
+  // A note is never cut short: it wraps over as many lines as it needs, and its row grows.
+  const noteChars = Math.floor((width - TIME_W - 24) / CHAR_W);
+  const lines = rows.map((r) => (r.shape === 'note' ? wrap(r.label, noteChars) : [r.label]));
+  const tops: number[] = [];
+  let bottom = HEAD_H;
+  for (const l of lines) {
+    tops.push(bottom);
+    bottom += ROW_H + LINE_H * (l.length - 1);
+  }
+  const height = bottom + (truncated ? ROW_H : 0) + 16;
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="seq" id="${esc(id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="sequence diagram: ${rows.length} events over ${lanes.length} lanes">`,
@@ -239,9 +282,10 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
   );
   // Zebra rows and the violation highlight under everything else.
   rows.forEach((r, i) => {
-    const y = HEAD_H + ROW_H * i;
-    if (r.violation) out.push(`<rect class="row-violation" x="0" y="${y}" width="${width}" height="${ROW_H}"/>`);
-    else if (i % 2 === 1) out.push(`<rect class="row-zebra" x="${TIME_W}" y="${y}" width="${width - TIME_W}" height="${ROW_H}"/>`);
+    const y = tops[i];
+    const h = ROW_H + LINE_H * (lines[i].length - 1);
+    if (r.violation) out.push(`<rect class="row-violation" x="0" y="${y}" width="${width}" height="${h}"/>`);
+    else if (i % 2 === 1) out.push(`<rect class="row-zebra" x="${TIME_W}" y="${y}" width="${width - TIME_W}" height="${h}"/>`);
   });
   // Lane headers and lifelines.
   lanes.forEach((l) => {
@@ -257,9 +301,9 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
   out.push(`<line class="time-axis" x1="${TIME_W - 6}" y1="${HEAD_H - 4}" x2="${TIME_W - 6}" y2="${height - 8}"/>`);
   let lastAt = -1;
   rows.forEach((r, i) => {
-    const y = HEAD_H + ROW_H * i;
+    const y = tops[i];
     const mid = y + ROW_H / 2;
-    out.push(`<g class="row row-${r.shape} tone-${r.tone}${r.violation ? ' violation' : ''}" data-kind="${r.event.kind}"><title>${esc(r.title)}</title>`);
+    out.push(`<g class="row row-${r.shape} tone-${r.tone}${r.violation ? ' violation' : ''}${r.last ? ' collapsed' : ''}" data-kind="${r.event.kind}"${r.last ? ` data-count="${r.count}"` : ''}><title>${esc(r.title)}</title>`);
     if (r.event.at !== lastAt) {
       out.push(`<text class="time" x="${TIME_W - 12}" y="${mid + 4}" text-anchor="end">${esc(formatMs(r.event.at))}</text>`);
       out.push(`<line class="tick" x1="${TIME_W - 10}" y1="${mid}" x2="${TIME_W - 2}" y2="${mid}"/>`);
@@ -274,11 +318,12 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
       out.push(`<text class="gap-label" x="${cx}" y="${mid + 4}" text-anchor="middle">${esc(label)}</text>`);
     } else if (r.shape === 'note') {
       // A note is alone in its row, so it may spread over the neighbouring lanes.
-      const label = clip(r.label, 44);
-      const w = label.length * 6.7 + 14;
+      const text = lines[i];
+      const w = Math.max(...text.map((l) => l.length)) * CHAR_W + 14;
       const left = Math.min(Math.max(laneX(r.from) - w / 2, TIME_W + 2), width - w - 4);
-      out.push(`<rect class="note" x="${left}" y="${y + 4}" width="${w}" height="${ROW_H - 8}" rx="4"/>`);
-      out.push(`<text class="note-text" x="${left + w / 2}" y="${mid + 4}" text-anchor="middle">${esc(label)}</text>`);
+      out.push(`<rect class="note" x="${left}" y="${y + 4}" width="${w}" height="${ROW_H - 8 + LINE_H * (text.length - 1)}" rx="4"/>`);
+      const spans = text.map((l, k) => `<tspan x="${left + w / 2}" dy="${k ? LINE_H : 0}">${esc(l)}</tspan>`).join('');
+      out.push(`<text class="note-text" x="${left + w / 2}" y="${mid + 4}" text-anchor="middle">${spans}</text>`);
     } else {
       const x1 = laneX(r.from);
       let x2 = laneX(r.to);
@@ -288,6 +333,8 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
       out.push(
         `<line class="arrow${r.dashed ? ' dashed' : ''}" x1="${x1 + dir * 3}" y1="${mid + 5}" x2="${end}" y2="${mid + 5}"${r.lost ? '' : ` marker-end="url(#${esc(id)}-arrow)"`}/>`,
       );
+      // A run of identical pings: the arrow drawn as a stack of them.
+      if (r.last) out.push(`<line class="stack" x1="${x1 + dir * 3}" y1="${mid + 8}" x2="${end - dir * 4}" y2="${mid + 8}"/>`);
       if (r.lost) out.push(`<path class="cross" d="M${end - 5},${mid} l10,10 M${end + 5},${mid} l-10,10"/>`);
       const span = Math.abs(x2 - x1);
       const label = clip(r.label, Math.max(18, Math.floor(span / 6.1)));
@@ -296,9 +343,9 @@ export function sequenceDiagram(id: string, actions: readonly Action[], events: 
     out.push(`</g>`);
   });
   if (truncated) {
-    const y = HEAD_H + ROW_H * rows.length + ROW_H / 2 + 4;
+    const y = bottom + ROW_H / 2 + 4;
     out.push(`<text class="truncated" x="${TIME_W + 8}" y="${y}">… ${truncated} later event${truncated === 1 ? '' : 's'} not drawn</text>`);
   }
   out.push(`</svg>`);
-  return { svg: out.join(''), lanes, rows: rows.length, truncated };
+  return { svg: out.join(''), width, lanes, rows: rows.length, collapsed: rows.filter((r) => r.last).length, truncated };
 }

@@ -7,7 +7,7 @@
 import { describeAction, formatMs, PROFILES, RULES, type Profile, type RuleId, type Verdict } from '../../spec';
 import type { Certificate, CertifiedCounterexample, CertifiedRule } from '../../runner/certificate';
 import { describeCampaigns } from '../../runner/certificate';
-import { describeWorld } from '../text';
+import { describeShrink, describeWorld, firstFailure, replayCommand } from '../text';
 import { esc, slug } from '../html/escape';
 import { sequenceDiagram } from '../html/sequence';
 import type { Reporter } from './types';
@@ -48,6 +48,12 @@ table.matrix td.cell a, table.matrix td.cell span.verdict { display:block; font-
 table.matrix td.cell small { display:block; color:var(--muted); font-size:11.5px; margin-top:2px; }
 table.matrix .rule-id { font-weight:700; font-family: ui-monospace,"DejaVu Sans Mono",monospace; font-size:12.5px; }
 table.matrix .rule-title { color:var(--muted); font-size:12.5px; } table.matrix td.src { color:var(--muted); font-size:12.5px; white-space:nowrap; }
+table.matrix.by-adapter { table-layout:fixed; } table.matrix.by-adapter th[scope=row] { min-width:0; width:250px; }
+table.matrix.by-adapter thead th:first-child { width:250px; } table.matrix.by-adapter td.cell { min-width:0; padding:6px 6px; }
+table.matrix.by-adapter th .src { color:var(--muted); font-size:11.5px; font-weight:400; } table.matrix.by-adapter .version { font-size:11px; color:var(--muted); font-weight:400; overflow-wrap:anywhere; }
+table.matrix.by-adapter .pv + .pv { margin-top:6px; } table.matrix.by-adapter .pv small { overflow-wrap:anywhere; }
+table.matrix.by-adapter .profile { display:block; font-size:11px; color:var(--muted); text-transform:uppercase; letter-spacing:.04em; }
+table.matrix.by-adapter td.cell a, table.matrix.by-adapter td.cell span.verdict { font-size:12px; padding:3px 4px; }
 .legend { display:flex; gap:14px; flex-wrap:wrap; margin-top:10px; color:var(--muted); font-size:12.5px; } .legend .pill { margin-right:4px; }
 .rules { display:grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap:12px; }
 .rule { border:1px solid var(--line); border-radius:8px; padding:12px 14px; background:#fff; }
@@ -64,10 +70,14 @@ article.cx > header { padding:10px 16px; background:var(--panel); border-bottom:
 article.cx .statement { margin:2px 0 4px; font-size:13px; } article.cx .statement .src { color:var(--muted); }
 article.cx .violations { margin:6px 0 0; padding-left:18px; } article.cx .violations li { color:var(--failed); }
 article.cx .violations li.nonstrict { color:var(--nonstrict); }
-.cx-body { display:flex; gap:20px; padding:14px 16px; align-items:flex-start; }
-.cx-steps { flex: 0 0 340px; } .cx-steps ol { margin:0; padding-left:26px; } .cx-steps li { margin:3px 0; font-size:13px; }
+/* The steps sit beside the diagram when both fit; a diagram too wide for that (many lanes) goes
+   below them at full width rather than scroll, and scales down only if even that is too narrow. */
+.cx-body { display:flex; flex-wrap:wrap; gap:20px; padding:14px 16px; align-items:flex-start; }
+.cx-steps { flex: 1 0 340px; max-width:100%; } .cx-steps ol { margin:0; padding-left:26px; } .cx-steps li { margin:3px 0; font-size:13px; }
 .cx-steps .world, .cx-steps .replay { color:var(--muted); font-size:12px; margin-top:10px; word-break:break-word; }
-figure.diagram { flex:1 1 auto; margin:0; overflow-x:auto; border:1px solid var(--line); border-radius:8px; background:#fff; }
+.cx-steps .adapter-note { color:#7d4e00; background:var(--nonstrict-bg); border-radius:4px; padding:1px 6px; margin:2px 0; font-size:12px; }
+figure.diagram { flex:1000 1 0; margin:0; overflow-x:auto; border:1px solid var(--line); border-radius:8px; background:#fff; }
+figure.diagram svg.seq { max-width:100%; height:auto; }
 figure.diagram figcaption { font-size:12px; color:var(--muted); padding:6px 10px; border-top:1px solid var(--line); }
 svg.seq { display:block; font-family: ui-monospace,"DejaVu Sans Mono",Menlo,monospace; font-size:11px; }
 svg.seq .lane-head { fill:#f6f8fa; stroke:#afb8c1; } svg.seq .lane-process .lane-head { fill:#ddf4ff; stroke:#54aeff; }
@@ -85,7 +95,7 @@ svg.seq .arrow-label { fill:#1f2328; } svg.seq .tone-ping .arrow-label { fill:#0
 svg.seq .note { fill:#ffffff; stroke:#afb8c1; } svg.seq .tone-bad .note { fill:#ffebe9; stroke:#ff8182; } svg.seq .tone-env .note { fill:#fff8c5; stroke:#d4a72c; }
 svg.seq .tone-call .note { fill:#ddf4ff; stroke:#54aeff; } svg.seq .note-text { fill:#1f2328; }
 svg.seq .gap { stroke:#8c959f; stroke-dasharray:2 4; } svg.seq .gap-label-bg { fill:#eff2f5; stroke:#d1d9e0; } svg.seq .gap-label { fill:#59636e; }
-svg.seq .violation .arrow-label, svg.seq .violation .note-text { font-weight:700; } svg.seq .truncated { fill:#59636e; font-style:italic; }
+svg.seq .violation .arrow-label, svg.seq .violation .note-text { font-weight:700; } svg.seq .stack { stroke:#0969da; stroke-opacity:.35; stroke-width:1.4; } svg.seq .truncated { fill:#59636e; font-style:italic; }
 footer { margin-top:40px; color:var(--muted); font-size:12px; border-top:1px solid var(--line); padding-top:12px; }
 footer dl { display:grid; grid-template-columns: max-content 1fr; gap:2px 14px; margin:0; } footer dt { font-weight:600; } footer dd { margin:0; word-break:break-all; }
 @media print { article.cx { break-inside: avoid; } }
@@ -129,7 +139,65 @@ function columns(certs: readonly Certificate[]): { cert: Certificate; profiles: 
   return certs.map((cert) => ({ cert, profiles: certs.length === 1 ? PROFILES.filter((p) => cert.profiles.includes(p)) : all }));
 }
 
+function legend(): string {
+  return `<div class="legend">${[
+    ['OK', 'exercised by enough runs, never violated'],
+    ['FAILED', 'violated; see the counterexample'],
+    ['NON-STRICT', 'only behaviour the nt4 profile admits'],
+    ['INCONCLUSIVE', 'too few runs exercised it (never OK)'],
+    ['UNIMPLEMENTED', 'the adapter cannot exercise it (never OK)'],
+    ['INFORMATIONAL', 'reported, never judged'],
+  ]
+    .map(([v, what]) => `<span>${pill(v as Verdict)}${esc(what)}</span>`)
+    .join('')}</div>`;
+}
+
+function detailOf(t: CertifiedRule, campaignRuns: number): string {
+  const first = firstFailure(t, campaignRuns);
+  return t.verdict === 'UNIMPLEMENTED' || t.verdict === 'INCONCLUSIVE' ? t.reason ?? '' : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}${first ? `; ${first}` : ''}`;
+}
+
+/** Random runs of a certificate under a profile (what "run N of M" counts). */
+function runsOf(cert: Certificate, profile: Profile): number {
+  return cert.results.find((r) => r.profile === profile)?.runs ?? 0;
+}
+
+/**
+ * Several certificates side by side: one column per certificate, its profiles inside the cell
+ * (one verdict when they agree, one line each when they differ), the sources under the rule.
+ * Rules by adapters by profiles in separate columns was 2215 px wide for six certificates.
+ */
+function matrixByAdapter(certs: readonly Certificate[]): string {
+  const cols = columns(certs);
+  const out: string[] = ['<div class="matrix-wrap"><table class="matrix by-adapter" id="verdict-matrix"><thead>'];
+  out.push(`<tr><th>Rule <span class="rule-title">and sources</span></th>${cols.map((c) => `<th class="adapter">${esc(c.cert.adapter.name)}<div class="mono version">${esc(c.cert.adapter.version)}</div></th>`).join('')}</tr></thead><tbody>`);
+  for (const rule of RULES) {
+    out.push(`<tr data-rule="${rule.id}"><th scope="row"><a class="rule-id" href="#rule-${rule.id}">${rule.id}</a><div class="rule-title">${esc(rule.title)}</div><div class="src">${rule.sources.map(esc).join('; ')}</div></th>`);
+    for (const { cert, profiles } of cols) {
+      const entries = profiles.map((p) => ({ p, t: cert.results.find((r) => r.profile === p)?.rules.find((x) => x.id === rule.id) }));
+      // Profiles agree when their verdicts, counts and counterexamples are the same.
+      const key = (t: CertifiedRule | undefined, p: Profile) => (t ? JSON.stringify([t.verdict, detailOf(t, runsOf(cert, p)), t.counterexample ? [t.counterexample.verdict, t.counterexample.seed, t.counterexample.world, t.counterexample.actions] : []]) : 'not run');
+      const agree = entries.every((e) => key(e.t, e.p) === key(entries[0].t, entries[0].p));
+      const shown = agree ? [{ ...entries[0], all: profiles }] : entries.map((e) => ({ ...e, all: [e.p] }));
+      const lines = shown.map(({ p, t, all }) => {
+        const who = agree ? '' : `<span class="profile">${esc(p)}</span>`;
+        if (!t) return `<div class="pv" data-profile="${esc(all.join(' '))}" data-verdict="not run">${who}<span class="verdict v-notrun">not run</span></div>`;
+        const cls = `v-${VERDICT_CLASS[t.verdict]}`;
+        const label = t.counterexample ? `<a class="${cls}" href="#${cxId(cert, p, rule.id)}">${t.verdict}</a>` : `<span class="verdict ${cls}">${t.verdict}</span>`;
+        return `<div class="pv" data-profile="${esc(all.join(' '))}" data-verdict="${t.verdict}" title="${esc(`${rule.id}, ${cert.adapter.name} under ${all.join(' and ')}: ${t.verdict}`)}">${who}${label}<small>${esc(detailOf(t, runsOf(cert, p)))}</small></div>`;
+      });
+      out.push(`<td class="cell">${lines.join('')}</td>`);
+    }
+    out.push('</tr>');
+  }
+  out.push('</tbody></table></div>');
+  out.push(legend());
+  out.push(`<p class="meta">Each cell holds every profile's verdict; one verdict stands for all profiles when they agree.</p>`);
+  return out.join('');
+}
+
 function matrix(certs: readonly Certificate[]): string {
+  if (certs.length > 1) return matrixByAdapter(certs);
   const cols = columns(certs);
   const out: string[] = ['<div class="matrix-wrap"><table class="matrix" id="verdict-matrix"><thead>'];
   out.push(`<tr><th rowspan="2">Rule</th><th rowspan="2">Source</th>${cols.map((c) => `<th class="adapter" colspan="${c.profiles.length}">${esc(c.cert.adapter.name)} <span class="mono">${esc(c.cert.adapter.version)}</span></th>`).join('')}</tr>`);
@@ -144,7 +212,7 @@ function matrix(certs: readonly Certificate[]): string {
           continue;
         }
         const cls = `v-${VERDICT_CLASS[t.verdict]}`;
-        const detail = t.verdict === 'UNIMPLEMENTED' || t.verdict === 'INCONCLUSIVE' ? esc(t.reason ?? '') : `${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}`;
+        const detail = esc(detailOf(t, runsOf(cert, p)));
         const label = t.counterexample ? `<a class="${cls}" href="#${cxId(cert, p, rule.id)}">${t.verdict}</a>` : `<span class="verdict ${cls}">${t.verdict}</span>`;
         out.push(`<td class="cell" data-verdict="${t.verdict}" title="${esc(`${rule.id} under ${p}: ${t.verdict}`)}">${label}<small>${detail}</small></td>`);
       }
@@ -152,18 +220,7 @@ function matrix(certs: readonly Certificate[]): string {
     out.push('</tr>');
   }
   out.push('</tbody></table></div>');
-  out.push(
-    `<div class="legend">${[
-      ['OK', 'exercised by enough runs, never violated'],
-      ['FAILED', 'violated; see the counterexample'],
-      ['NON-STRICT', 'only behaviour the nt4 profile admits'],
-      ['INCONCLUSIVE', 'too few runs exercised it (never OK)'],
-      ['UNIMPLEMENTED', 'the adapter cannot exercise it (never OK)'],
-      ['INFORMATIONAL', 'reported, never judged'],
-    ]
-      .map(([v, what]) => `<span>${pill(v as Verdict)}${esc(what)}</span>`)
-      .join('')}</div>`,
-  );
+  out.push(legend());
   return out.join('');
 }
 
@@ -224,14 +281,16 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
   const anchors = profiles.slice(1).map((p) => `<a id="${cxId(cert, p, rule.id)}"></a>`).join('');
   const diagram = sequenceDiagram(`seq-${id}`, cx.actions, cx.trace, cx.violations);
   const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
-  const steps = cx.actions.map((a) => `<li>${esc(describeAction(a))}</li>`).join('');
+  // What the adapter said about an action (it may contradict it: node-dcom always authenticates) sits under it, in full.
+  const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `<div class="adapter-note">adapter note: ${esc((e as { text: string }).text)}</div>`).join('');
+  const steps = cx.actions.map((a, i) => `<li>${esc(describeAction(a))}${notes(i)}</li>`).join('');
   const violations = cx.violations
     .slice(0, 4)
     .map((v) => `<li class="${v.severity === 'fail' ? 'fail' : 'nonstrict'}">${esc(v.message)}</li>`)
     .join('');
   const more = cx.violations.length > 4 ? `<li>… and ${cx.violations.length - 4} more</li>` : '';
   const origin = cx.corpusCase ? `corpus case <span class="mono">${esc(cx.corpusCase)}</span>` : `campaign seed ${cx.origin.campaignSeed}, run ${cx.origin.run + 1}`;
-  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${cx.actions.length} action${cx.actions.length === 1 ? '' : 's'}${cx.shrunk ? ', shrunk' : ', not shrunk'}; adapter seed ${cx.seed}; from ${origin}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay"><code>dcomkit verify certificate.json</code> replays it and checks the verdict again.</div></div><figure class="diagram">${diagram.svg}<figcaption>${diagram.rows} trace events over ${diagram.lanes.length} lanes${diagram.truncated ? `; ${diagram.truncated} later events not drawn` : ''}; rows marked ! are the events the violation names.</figcaption></figure></div></article>`;
+  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${esc(describeShrink(cx))}; adapter seed ${cx.seed}; from ${origin}${firstFailure(rule, runsOf(cert, profiles[0])) ? `; ${firstFailure(rule, runsOf(cert, profiles[0]))}` : ''}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass${notes(settle.step)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay">Replay it: <code>${esc(replayCommand(rule.id))}</code></div></div><figure class="diagram" style="min-width:min(100%, ${diagram.width + 2}px)">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
 }
 
 /** Runs that ended in adapter errors: never judged, listed in the adapter's own words. */

@@ -4,10 +4,14 @@
  * failure carrying the counterexample text; UNIMPLEMENTED and INCONCLUSIVE are skipped with
  * their reason (never a pass); NON-STRICT and INFORMATIONAL pass, with what happened in
  * system-out. Every run that ended in an adapter error is a testcase with an `<error>`, so a
- * CI reading the file never goes green on an adapter that crashed.
+ * CI reading the file never goes green on an adapter that crashed. `time`, when the
+ * campaigns' timings are given, is each rule's share of its campaign (an equal part of the runs
+ * plus its own shrinking) and the campaign's time on the suite, in seconds; without them (a
+ * certificate read back, merged shards) it is left out rather than claimed to be 0.
  */
 import { toCounterexample, type Certificate, type CertifiedRule } from '../../runner/certificate';
-import { formatCounterexample } from '../text';
+import { firstFailure, formatCounterexample, replayCommand } from '../text';
+import type { ReportTimings } from '../timing';
 import type { Reporter } from './types';
 
 /** XML 1.0 text: escaped, and without the control characters XML cannot carry at all. */
@@ -26,7 +30,12 @@ function situations(t: CertifiedRule): string {
   return entries.length ? `situations: ${entries.map(([s, n]) => `${s} (${n})`).join('; ')}` : 'no situation reached';
 }
 
-export function renderJunit(certificates: readonly Certificate[]): string {
+/** ` time="1.234"`, or nothing when the time is unknown. */
+function timeAttr(ms: number | undefined): string {
+  return ms === undefined ? '' : ` time="${(ms / 1000).toFixed(3)}"`;
+}
+
+export function renderJunit(certificates: readonly Certificate[], timings?: ReportTimings): string {
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
@@ -36,17 +45,19 @@ export function renderJunit(certificates: readonly Certificate[]): string {
     for (const r of cert.results) {
       const name = `dcomkit ${cert.adapter.name} ${cert.adapter.version} (${r.profile})`;
       const classname = `dcomkit.${cert.adapter.name}.${r.profile}`;
+      const timing = timings?.get(cert)?.find((x) => x.profile === r.profile);
       const cases: string[] = [];
       let suiteFailures = 0;
       let suiteSkipped = 0;
       for (const t of r.rules) {
-        const head = `    <testcase classname="${xmlText(classname)}" name="${xmlText(`${t.id}: ${t.title}`)}" time="0">`;
-        const summary = `${t.verdict}: ${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : ''}${t.nonStrict ? `, ${t.nonStrict} non-strict` : ''} (${t.sources.join('; ')})`;
+        const head = `    <testcase classname="${xmlText(classname)}" name="${xmlText(`${t.id}: ${t.title}`)}"${timeAttr(timing?.rules[t.id])}>`;
+        const first = firstFailure(t, r.runs);
+        const summary = `${t.verdict}: ${t.runs} run${t.runs === 1 ? '' : 's'}${t.failures ? `, ${t.failures} failing` : ''}${t.nonStrict ? `, ${t.nonStrict} non-strict` : ''}${first ? `, ${first}` : ''} (${t.sources.join('; ')})`;
         if (t.verdict === 'FAILED') {
           suiteFailures += 1;
           const cx = t.counterexample;
           const message = cx?.violations[0]?.message ?? `${t.failures} failing runs`;
-          const body = [t.statement, summary, ...(cx ? formatCounterexample(toCounterexample(cert, cx)) : [])].join('\n');
+          const body = [t.statement, summary, ...(cx ? formatCounterexample(toCounterexample(cert, cx), replayCommand(t.id)) : [])].join('\n');
           cases.push(`${head}\n      <failure message="${xmlText(message)}" type="${xmlText(t.id)}">${xmlText(body)}</failure>\n    </testcase>`);
         } else if (t.verdict === 'UNIMPLEMENTED' || t.verdict === 'INCONCLUSIVE') {
           suiteSkipped += 1;
@@ -78,7 +89,7 @@ export function renderJunit(certificates: readonly Certificate[]): string {
         .map(([k, v]) => `      <property name="${k}" value="${xmlText(v)}"/>`)
         .join('\n');
       suites.push(
-        `  <testsuite name="${xmlText(name)}" tests="${r.rules.length + suiteErrors}" failures="${suiteFailures}" errors="${suiteErrors}" skipped="${suiteSkipped}" time="0">\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
+        `  <testsuite name="${xmlText(name)}" tests="${r.rules.length + suiteErrors}" failures="${suiteFailures}" errors="${suiteErrors}" skipped="${suiteSkipped}"${timeAttr(timing?.wallMs)}>\n    <properties>\n${props}\n    </properties>\n${cases.join('\n')}\n  </testsuite>`,
       );
     }
   }

@@ -1,8 +1,10 @@
 import { judge } from '../../oracles';
-import { HR, type Profile, type RuleId, type Trace } from '../../spec';
+import { HR, type Profile, type RuleId, type Trace, type TraceEvent } from '../../spec';
 import { TraceBuilder } from '../helpers/trace';
 
 const S = 1000;
+/** "time what" of a cited event. */
+const brief = (e: TraceEvent) => `${e.at} ${e.kind === 'action' ? e.action.kind : e.kind}`;
 function outcome(trace: Trace, rule: RuleId, profile: Profile = 'strict') {
   return judge(trace, profile, new Set([rule]))[0];
 }
@@ -64,12 +66,15 @@ describe('EVENTUAL-RUNDOWN', () => {
     const o = outcome(crashed().reclaim(520 * S + 1, 'oid1', 'rundown').build(), 'EVENTUAL-RUNDOWN');
     expect(o.status).toBe('fail');
     expect(o.violations[0].message).toMatch(/after its deadline 520s/);
+    // The activation, the crash that ended the pinging, and the late reclaim.
+    expect(o.violations[0].events.map(brief)).toEqual(['0 activate', '100000 crash', '520001 reclaimed']);
   });
 
   test('fails an object a crashed client held that is never reclaimed', () => {
     const o = outcome(crashed().build(), 'EVENTUAL-RUNDOWN');
     expect(o.status).toBe('fail');
     expect(o.violations[0].message).toMatch(/never reclaimed oid1/);
+    expect(o.violations[0].events.map(brief)).toEqual(['0 activate', '100000 crash', '100000 advance']);
   });
 
   /** Set created at 50 s, then client1 is cut off at 100 s and stays so. */
@@ -87,6 +92,7 @@ describe('EVENTUAL-RUNDOWN', () => {
     const o = outcome(cutOff().reclaim(410 * S - 1, 'oid1', 'rundown').build(), 'EVENTUAL-RUNDOWN');
     expect(o.status).toBe('fail');
     expect(o.violations[0].message).toMatch(/before 360s/);
+    expect(o.violations[0].events.map(brief)).toEqual(['0 activate', '100000 partition', '409999 reclaimed']);
   });
 
   test('is not exercised when every reference was released', () => {
@@ -140,7 +146,11 @@ describe('CALL-AFTER-RECLAIM', () => {
 
   test('passes CO_E_OBJNOTCONNECTED', () => expect(afterDisconnect((t) => t.done(6 * S, HR.CO_E_OBJNOTCONNECTED)).status).toBe('pass'));
   test('fails a hang', () => expect(afterDisconnect((t) => t.hung(126 * S)).violations[0].message).toMatch(/hangs/));
-  test('fails a success', () => expect(afterDisconnect((t) => t.done(6 * S, HR.S_OK)).status).toBe('fail'));
+  test('fails a success, naming the reclaim, the call and its result', () => {
+    const o = afterDisconnect((t) => t.done(6 * S, HR.S_OK));
+    expect(o.status).toBe('fail');
+    expect(o.violations[0].events.map(brief)).toEqual(['5000 reclaimed', '6000 call', '6000 completed']);
+  });
   test('fails an answer after the call timeout', () => expect(afterDisconnect((t) => t.done(126 * S + 1, HR.CO_E_OBJNOTCONNECTED)).status).toBe('fail'));
 });
 

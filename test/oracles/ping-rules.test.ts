@@ -95,7 +95,25 @@ describe('PING-SEQUENCE', () => {
 
   test('fails a second live ping set from the same machine to the same server', () => {
     const t = base().startAndActivate(60 * S, { process: 'p2', handle: 'h2', oid: 'oid2' }).createSet(100 * S, ['oid2']).settle(100 * S);
-    expect(outcome(t.build(), 'PING-SEQUENCE').violations[0].message).toMatch(/second ping set/);
+    const v = outcome(t.build(), 'PING-SEQUENCE').violations[0];
+    expect(v.message).toMatch(/second ping set/);
+    // It names the two ComplexPings that created the sets.
+    expect(v.events.map((e) => e.kind === 'ping' && [e.at, e.newSetId])).toEqual([
+      [50 * S, 'set1'],
+      [100 * S, 'set2'],
+    ]);
+  });
+
+  test('a second set revealed by a later SimplePing names the two creations, not that ping (node-dcom: one set per session)', () => {
+    const t = new TraceBuilder().startAndActivate(0).startAndActivate(0, { handle: 'h2', oid: 'oid2' }).settle(0);
+    t.createSet(120 * S, ['oid1']).createSet(120 * S, ['oid2']);
+    for (const at of [240, 360, 480]) t.ping(at * S, { type: 'simple', setId: 'set1' }).ping(at * S, { type: 'simple', setId: 'set2' });
+    const o = outcome(t.build(), 'PING-SEQUENCE');
+    expect(o.violations.map((v) => v.message)).toEqual(['client1 keeps a second ping set to server beside set set2; resolvers keep one per machine']);
+    expect(o.violations[0].events.map((e) => e.kind === 'ping' && [e.at, e.type, e.newSetId])).toEqual([
+      [120 * S, 'complex', 'set1'],
+      [120 * S, 'complex', 'set2'],
+    ]);
   });
 
   // p1 adds oid2 to set1 with ComplexPing 2 and releases it; ComplexPing 3 deletes it, and then

@@ -11,6 +11,8 @@ import {
   seal,
   type Certificate,
 } from '../../runner/certificate';
+import { compareCertificates, VERDICT_ORDER } from '../../runner/compare';
+import { VERDICTS, type Verdict } from '../../spec';
 import { adapterFor, certify, certifyFresh } from './helpers';
 
 const clone = (c: Certificate): Certificate => JSON.parse(JSON.stringify(c));
@@ -107,6 +109,68 @@ describe('diff', () => {
     strictOnly.results = strictOnly.results.filter((r) => r.profile === 'strict');
     expect(diffCertificates(strictOnly, ref).changes.filter((c) => c.profile === 'nt4')).toHaveLength(9);
     expect(diffCertificates(strictOnly, ref).changes[0]).toMatchObject({ profile: 'nt4', from: undefined });
+  });
+});
+
+describe('compare (dcomkit diff)', () => {
+  type Edit = (c: Certificate) => void;
+  const edited = async (edit: Edit) => {
+    const c = clone(await certify('nt4-sp5', 150, 2));
+    edit(c);
+    return c;
+  };
+  const set = (profile: string, rule: string, verdict: string): Edit => (c) => {
+    c.results.find((r) => r.profile === profile)!.rules.find((t) => t.id === rule)!.verdict = verdict as Verdict;
+  };
+
+  test('worse is down the stated order; fixed is up to a verdict that shows the rule holding; a failure no longer exercised is no fix', async () => {
+    const base = await edited(() => {});
+    const after = await edited((c) => {
+      set('strict', 'EVENTUAL-RUNDOWN', 'UNIMPLEMENTED')(c); // OK -> UNIMPLEMENTED: worse
+      set('strict', 'RELEASE-RECLAIM', 'INCONCLUSIVE')(c); // OK -> INCONCLUSIVE: worse
+      set('nt4', 'PING-SEQUENCE', 'NON-STRICT')(c); // OK -> NON-STRICT: worse
+      set('strict', 'PING-TERMINATION', 'UNIMPLEMENTED')(c); // FAILED -> UNIMPLEMENTED: not shown to hold
+      set('strict', 'CALLBACK-MARSHALLING', 'NON-STRICT')(c); // FAILED -> NON-STRICT: fixed
+      set('nt4', 'CALLBACK-MARSHALLING', 'OK')(c); // NON-STRICT -> OK: fixed
+      set('nt4', 'PING-TERMINATION', 'SOMETHING-NEW')(c);
+    });
+    const cmp = compareCertificates(base, after);
+    expect(cmp.differences).toEqual([]);
+    expect(cmp.changes.map((c) => `${c.profile} ${c.rule} ${c.from?.verdict}->${c.to?.verdict} ${c.kind}`).sort()).toEqual(
+      [
+        'strict EVENTUAL-RUNDOWN OK->UNIMPLEMENTED worse',
+        'strict RELEASE-RECLAIM OK->INCONCLUSIVE worse',
+        'nt4 PING-SEQUENCE OK->NON-STRICT worse',
+        'strict PING-TERMINATION FAILED->UNIMPLEMENTED unproven',
+        'strict CALLBACK-MARSHALLING FAILED->NON-STRICT fixed',
+        'nt4 CALLBACK-MARSHALLING NON-STRICT->OK fixed',
+        'nt4 PING-TERMINATION FAILED->SOMETHING-NEW unranked',
+      ].sort(),
+    );
+    expect(compareCertificates(after, base).changes.filter((c) => c.kind === 'worse').map((c) => c.rule).sort()).toEqual(['CALLBACK-MARSHALLING', 'CALLBACK-MARSHALLING', 'PING-TERMINATION']);
+    // Every verdict has its place in the order (INCONCLUSIVE included, ahead of its arrival).
+    expect(VERDICT_ORDER.flat().sort()).toEqual([...new Set<string>([...VERDICTS, 'INCONCLUSIVE'])].sort());
+  });
+
+  test('says why two campaigns are not comparable: run counts, seeds, profiles, max-actions, generator schema, corpus', async () => {
+    const base = await edited(() => {});
+    const other = await edited((c) => {
+      c.campaigns = [{ seed: 7, runs: 4000 }];
+      for (const r of c.results) {
+        r.runs = 4000;
+        r.corpusRuns = 3;
+      }
+      c.generator.options.maxActions = 40;
+      c.generator.schemaHash = 'sha256:' + 'f'.repeat(64);
+      c.profiles = ['strict'];
+      c.results = c.results.filter((r) => r.profile === 'strict');
+    });
+    const cmp = compareCertificates(base, other);
+    expect(cmp.a).toMatchObject({ runs: 150, seeds: [2], maxActions: 20 });
+    expect(cmp.b).toMatchObject({ runs: 4000, seeds: [7], maxActions: 40 });
+    expect(cmp.differences.map((d) => d.split(':')[0])).toEqual(['run counts differ', 'seeds differ', 'profiles differ', 'max-actions differs', 'generator schema hashes differ', 'corpus cases differ']);
+    expect(cmp.differences[0]).toMatch(/150 against 4000 runs/);
+    expect(cmp.changes.filter((c) => c.kind === 'only-a')).toHaveLength(9);
   });
 });
 

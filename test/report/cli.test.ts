@@ -44,11 +44,25 @@ describe('dcomkit certify, verify, diff, merge', () => {
     const ref = dcomkit(['certify', '--adapter', 'reference', '--profile', 'strict', '--runs', '120', '--seed', '2', '--out', join(dir, 'ref'), '--reporter', 'json']);
     expect(ref.code).toBe(0);
     expect(readdirSync(join(dir, 'ref'))).toEqual(['certificate.json']);
+    // Fixes are no failure: exit 0, listed as fixes; the missing profile makes the campaigns not comparable.
     const diff = dcomkit(['diff', file, join(dir, 'ref', 'certificate.json')]);
-    expect(diff.code).toBe(1);
-    expect(diff.out).toMatch(/^ {2}strict +PING-TERMINATION +FAILED -> OK$/m);
-    expect(diff.out).toMatch(/^ {2}nt4 +PING-TERMINATION +FAILED -> \(not judged\)$/m);
-    expect(dcomkit(['diff', file, file]).out).toMatch(/no verdict changed \(18 compared\)/);
+    expect(diff.code).toBe(0);
+    expect(diff.out).toMatch(/^runs: 120 -> 120 per profile$/m);
+    expect(diff.out).toMatch(/^NOT COMPARABLE: .*\n {2}profiles differ: strict, nt4 against strict$/m);
+    expect(diff.out).toMatch(/^fixed \(\d+\):\n(?: {2}.*\n)*? {2}strict +PING-TERMINATION +FAILED \(\d+ runs, \d+ failing\) -> OK \(\d+ runs\)$/m);
+    expect(diff.out).toMatch(/^judged only in BEFORE, its profile missing from AFTER \(9\):\n(?: {2}.*\n)*? {2}nt4 +PING-TERMINATION +FAILED \(\d+ runs, \d+ failing\) -> \(not judged\)$/m);
+    expect(diff.out).toMatch(/^18 verdicts: 0 worse, \d+ fixed, 9 other changes, \d+ unchanged\.$/m);
+    // The other way round the same rules got worse: exit 1.
+    const back = dcomkit(['diff', join(dir, 'ref', 'certificate.json'), file]);
+    expect(back.code).toBe(1);
+    expect(back.out).toMatch(/^worse \(\d+\):\n(?: {2}.*\n)*? {2}strict +PING-TERMINATION +OK \(\d+ runs\) -> FAILED \(\d+ runs, \d+ failing\)$/m);
+    const same = dcomkit(['diff', file, file]);
+    expect(same.out).toMatch(/no verdict changed \(18 compared\)/);
+    expect(same.out).not.toMatch(/NOT COMPARABLE/);
+    expect(same.code).toBe(0);
+    const json = JSON.parse(dcomkit(['diff', '--json', join(dir, 'ref', 'certificate.json'), file]).out);
+    expect(json).toMatchObject({ comparable: false, a: { runs: 120, seeds: [2] }, b: { runs: 120, seeds: [2] } });
+    expect(json.changes).toEqual(expect.arrayContaining([expect.objectContaining({ profile: 'strict', rule: 'PING-TERMINATION', kind: 'worse' })]));
 
     for (const i of [1, 2]) {
       const s = dcomkit(['certify', '--adapter', 'nt4-sp5', '--runs', '120', '--seed', '2', '--shard', `${i}/2`, '--out', join(dir, `shard${i}`), '--reporter', 'json']);
@@ -60,7 +74,13 @@ describe('dcomkit certify, verify, diff, merge', () => {
     const merged = dcomkit(['merge', join(dir, 'shard1', 'certificate.json'), join(dir, 'shard2', 'certificate.json'), '--out', join(dir, 'merged')]);
     expect(merged.code).toBe(1);
     expect(readFileSync(join(dir, 'merged', 'certificate.json'), 'utf8')).toBe(readFileSync(file, 'utf8'));
-    expect(readFileSync(join(dir, 'merged', 'junit.xml'), 'utf8')).toBe(readFileSync(join(dir, 'sp5', 'junit.xml'), 'utf8'));
+    // The same JUnit but for time: certify knows where its campaign's time went, merged shards do not.
+    const certified = readFileSync(join(dir, 'sp5', 'junit.xml'), 'utf8');
+    const mergedXml = readFileSync(join(dir, 'merged', 'junit.xml'), 'utf8');
+    expect(certified.match(/<testcase [^>]* time="\d+\.\d{3}">/g)).toHaveLength(18);
+    expect(certified.match(/<testsuite [^>]* time="\d+\.\d{3}">/g)).toHaveLength(2);
+    expect(mergedXml).not.toMatch(/ time="/);
+    expect(mergedXml).toBe(certified.replace(/ time="[\d.]+"/g, ''));
   });
 
   test.each([
@@ -87,6 +107,7 @@ describe('dcomkit certify, verify, diff, merge', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`^Usage: dcomkit ${command} `));
     expect(r.out).toMatch(/Exit codes:/);
+    if (command === 'diff') expect(r.out).toMatch(/OK = INFORMATIONAL > NON-STRICT > INCONCLUSIVE > UNIMPLEMENTED > FAILED/);
     expect(dcomkit(['--help']).out).toMatch(new RegExp(`^ {2}${command} `, 'm'));
   });
 });

@@ -1,7 +1,10 @@
+import { hunt } from '../../runner/hunt';
 import { REFERENCE_VERSION } from '../../adapters/reference';
-import { getReporter, renderHtml, renderJunit, reporterNames, sequenceDiagram, xmlText } from '../../report';
-import { RULES } from '../../spec';
-import { certify } from './helpers';
+import { campaignTiming, formatCampaign, getReporter, renderHtml, renderJunit, reporterNames, sequenceDiagram, xmlText } from '../../report';
+import { runCampaign, type CampaignResult } from '../../runner';
+import { buildCertificate } from '../../runner/certificate';
+import { PROFILES, RULES } from '../../spec';
+import { adapterFor, certify } from './helpers';
 
 /** The reference version as anchors spell it. */
 const VERSION_ID = REFERENCE_VERSION.replace(/\./g, '-');
@@ -42,8 +45,50 @@ describe('junit', () => {
     expect(stack).toEqual([]);
   });
 
+  test("time: each rule's share of its campaign (an equal part of the runs plus its own shrinking), the campaign's on the suite; left out when unknown", async () => {
+    const results: CampaignResult[] = [];
+    for (const profile of PROFILES) results.push(await runCampaign(adapterFor('nt4-sp5'), { profile, runs: 80, seed: 3 }));
+    const cert = await buildCertificate({ adapter: adapterFor('nt4-sp5').capabilities, campaign: { seed: 3, runs: 80 }, results });
+    expect(renderJunit([cert])).not.toMatch(/ time="/);
+    const xml = renderJunit([cert], new Map([[cert, results.map(campaignTiming)]]));
+    const suites = [...xml.matchAll(/<testsuite [^>]*time="([\d.]+)">([\s\S]*?)<\/testsuite>/g)];
+    expect(suites).toHaveLength(2);
+    suites.forEach(([, suiteTime, body], i) => {
+      const result = results[i];
+      expect(Number(suiteTime)).toBeCloseTo(result.stats.wallMs / 1000, 3);
+      expect(Number(suiteTime)).toBeGreaterThan(0);
+      const times = new Map([...body.matchAll(/<testcase [^>]*name="([A-Z-]+):[^"]*" time="([\d.]+)">/g)].map((m) => [m[1], Number(m[2])]));
+      expect([...times.keys()]).toEqual(result.rules.map((t) => t.rule.id));
+      // The shares add up to the campaign.
+      expect([...times.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(Number(suiteTime), 2);
+      // A failed rule carries its own shrinking on top of the share every rule has.
+      const ok = result.rules.find((t) => !t.counterexample)!;
+      for (const t of result.rules.filter((x) => x.counterexample)) {
+        expect(times.get(t.rule.id)! - times.get(ok.rule.id)!).toBeCloseTo(t.counterexample!.shrinkMs / 1000, 2);
+      }
+    });
+  });
+
   test('escapes markup and drops characters XML cannot carry', () => {
     expect(xmlText('a<b & "c">\u0001')).toBe('a&lt;b &amp; &quot;c&quot;&gt;\uFFFD');
+  });
+});
+
+describe('runs to first failure', () => {
+  test('the runner records the run that first failed each rule, as a hunt for that rule finds it; JUnit, HTML and the campaign text show it', async () => {
+    const result = await runCampaign(adapterFor('nt4-sp5'), { profile: 'strict', runs: 60, seed: 2, shrink: false });
+    const tally = result.rules.find((t) => t.rule.id === 'PING-TERMINATION')!;
+    const hunted = await hunt(adapterFor('nt4-sp5'), { seed: 2, maxRuns: 60, rules: ['PING-TERMINATION'] });
+    expect(tally.firstFailedRun).toBe(hunted.runs);
+    for (const t of result.rules) expect(t.firstFailedRun === undefined).toBe(t.failures === 0);
+    expect(formatCampaign(result)).toMatch(new RegExp(`^PING-TERMINATION +FAILED +\\d+ runs {2}\\(\\d+ failing, first failed at run ${hunted.runs} of 60\\)$`, 'm'));
+
+    const cert = await certify('nt4-sp5', 150, 2);
+    const pt = cert.results[0].rules.find((t) => t.id === 'PING-TERMINATION')!;
+    expect(renderJunit([cert])).toMatch(new RegExp(`FAILED: \\d+ runs, \\d+ failing, first failed at run ${pt.firstFailedRun} of 150 \\(Q224837`));
+    expect(renderHtml([cert])).toContain(`; first failed at run ${pt.firstFailedRun} of 150`);
+    for (const r of cert.results) for (const t of r.rules) delete t.firstFailedRun;
+    expect(renderJunit([cert])).not.toMatch(/first failed at run \d+ of 150 \(Q224837/);
   });
 });
 
