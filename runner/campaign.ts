@@ -178,10 +178,14 @@ export function runError(run: number, fault: AdapterFault, corpusCase?: string):
   };
 }
 
-/** Whether most of what the campaign executed ended in adapter errors (or nothing ran cleanly). */
+/** Runs and corpus cases the campaign carried out, with or without an adapter error. */
+export function attempted(result: Pick<CampaignResult, 'runs' | 'errors' | 'corpus'>): number {
+  return result.runs + (result.corpus?.replayed ?? 0) + result.errors.filter((e) => e.run < 0).length;
+}
+
+/** Whether at least half of what the campaign carried out ended in adapter errors: no verdict then. */
 export function mostlyErrors(result: Pick<CampaignResult, 'runs' | 'errors' | 'corpus'>): boolean {
-  const attempted = result.runs + (result.corpus?.replayed ?? 0) + result.errors.filter((e) => e.run < 0).length;
-  return result.errors.length > 0 && result.errors.length * 2 >= attempted;
+  return result.errors.length > 0 && result.errors.length * 2 >= attempted(result);
 }
 
 export async function runCampaign(unguarded: Adapter, options: CampaignOptions = {}): Promise<CampaignResult> {

@@ -32,11 +32,11 @@ Nothing is written when the campaign is interrupted or stops early.
 Options:
   --out DIR               where the files go (required)
   --runs N                generated runs per profile (default 500)
+  --profile strict|nt4    certify under one profile (default: both, judging the same runs)
 ${CAMPAIGN_HELP}
   --reporter LIST         which files to write, comma-separated, from: {REPORTERS}
                           (default ${DEFAULT_REPORTERS.join(',')})
   -h, --help              this text
-  (--profile restricts certify to one profile; by default both judge the same runs)
 
 ${ADAPTER_HELP}
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatCampaign, formatErrors, formatHeader } from '../../report';
-import { KIT_VERSION, mostlyErrors, runCampaign, type CampaignOptions, type CampaignResult } from '../../runner';
+import { attempted, KIT_VERSION, mostlyErrors, runCampaign, type CampaignOptions, type CampaignResult } from '../../runner';
 import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../runner/corpus';
 import { parseShard, shardRuns, type Shard } from '../../runner/shard';
 import { DEFAULT_MIN_EVIDENCE } from '../../runner/verdict';
@@ -16,9 +16,7 @@ import { Progress } from '../progress';
 /** Real seconds a whole campaign may take by default: a CI job's budget, not a soak test's. */
 export const DEFAULT_TIME_LIMIT_S = 1800;
 
-export const CAMPAIGN_HELP = `  --profile strict|nt4    strict: MS-DCOM plus the KB fixes; nt4 also admits behaviour the
-                          KB articles document as by design (default strict)
-  --seed S                campaign seed, for a repeatable campaign (default: from the clock;
+export const CAMPAIGN_HELP = `  --seed S                campaign seed, for a repeatable campaign (default: from the clock;
                           printed before the first run)
   --max-actions N         most actions in one run (default 20)
   --shrink-time S         most seconds spent shrinking each failed rule; the smallest
@@ -48,6 +46,8 @@ reported (on stderr, in the adapter's own words) and never judged.
 
 Options:
   --runs N                generated runs (default 100)
+  --profile strict|nt4    strict: MS-DCOM plus the KB fixes; nt4 also admits behaviour the
+                          KB articles document as by design (default strict)
 ${CAMPAIGN_HELP}
   --out DIR               where counterexample files go (default .dcomkit/counterexamples)
   --json FILE             also write the full result as JSON ('-': to stdout, and the
@@ -175,7 +175,7 @@ export function campaignExit(results: readonly CampaignResult[], repeat: string)
   const failing = results.filter(mostlyErrors);
   if (failing.length) {
     const r = failing[0];
-    console.error(`dcomkit: no verdict: ${r.errors.length} of ${r.runs + (r.corpus?.replayed ?? 0) + r.errors.filter((e) => e.run < 0).length} runs${results.length > 1 ? ` (${r.profile})` : ''} ended in adapter errors`);
+    console.error(`dcomkit: no verdict: ${r.errors.length} of ${attempted(r)} runs${results.length > 1 ? ` (${r.profile})` : ''} ended in adapter errors`);
     return EXIT.usage;
   }
   return results.some((r) => r.rules.some((t) => t.verdict === 'FAILED')) ? EXIT.failed : EXIT.ok;
