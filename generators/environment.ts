@@ -39,12 +39,14 @@ export const accessArb: fc.Arbitrary<AccessPermission> = fc.oneof(
 
 /**
  * "DCOM Protocols", UDP first three times in four: UDP is where datagrams come late and twice
- * (stale ping sequence numbers), and DCOM uses it only when both ends list it first.
+ * (stale ping sequence numbers), and DCOM uses it only when both ends list it first. It
+ * shrinks towards TCP only, the default world's, so a counterexample keeps UDP only where
+ * the failure needs it.
  */
 export const protocolsArb: fc.Arbitrary<ProtocolOrder> = fc.oneof(
   { withCrossShrink: true },
-  { weight: 3, arbitrary: fc.constant<ProtocolOrder>(PROTOCOL_ORDERS[0]) },
-  { weight: 1, arbitrary: fc.constant<ProtocolOrder>(PROTOCOL_ORDERS[1]) },
+  { weight: 1, arbitrary: fc.constant<ProtocolOrder>('tcp-only') },
+  { weight: 3, arbitrary: fc.constant<ProtocolOrder>('udp-first') },
 );
 
 const machineArb: fc.Arbitrary<MachineConfig> = record({
@@ -53,7 +55,11 @@ const machineArb: fc.Arbitrary<MachineConfig> = record({
   trust: fc.constantFrom(...DOMAIN_TRUSTS),
 });
 
-/** The world a run starts in. Shrinks towards absent permissions, UDP first, same domain. */
+/**
+ * The world a run starts in. Every field shrinks towards the default world's (spec/world.ts:
+ * absent permissions, TCP only, same domain), so a shrunk counterexample differs from the
+ * default only where its failure needs it.
+ */
 export const worldArb: fc.Arbitrary<World> = fc
   .tuple(...MACHINES.map(() => machineArb))
   .map(([client1, client2, server]) => ({ machines: { client1, client2, server: { ...server, trust: 'same' as const } } }));
