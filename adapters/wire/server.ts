@@ -33,7 +33,7 @@ export const EMULATOR_NAME = 'DCOMKIT';
 /** Virtual time 0 on the server's clock, as the NTLM timestamp counts it (2026-01-01T00:00:00Z). */
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 /** The fixed server challenge ("dcomkit!"): a loopback test server needs no fresh one. */
-const SERVER_CHALLENGE = Buffer.from([0x64, 0x63, 0x6f, 0x6d, 0x6b, 0x69, 0x74, 0x21]);
+export const SERVER_CHALLENGE = Buffer.from([0x64, 0x63, 0x6f, 0x6d, 0x6b, 0x69, 0x74, 0x21]);
 
 export type Role = 'scm' | 'exporter';
 
@@ -43,8 +43,8 @@ export interface ServerOptions {
   emit: (e: AdapterEvent) => void;
   machines?: readonly ClientMachine[];
   faults?: readonly FaultRule[];
-  /** Sees every whole PDU, for fixtures and debugging. */
-  tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer) => void;
+  /** Sees every whole PDU as sent (sealed when sealed), for fixtures and debugging; `conn` is the client's port. */
+  tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer, conn: number) => void;
   /**
    * Answers wait in an outbox until `sendNext()` sends them, one at a time (default false:
    * each answer is written at once). A driver that releases an answer only when the client
@@ -226,7 +226,7 @@ export class WireServer {
         return;
       }
       for (const f of frames) {
-        this.opts.tap?.('in', role, machine, f);
+        this.opts.tap?.('in', role, machine, f, sock.remotePort ?? 0);
         this.handle(sock, role, machine, { contexts, security }, f);
       }
     });
@@ -240,7 +240,7 @@ export class WireServer {
 
   private send(sock: net.Socket, role: Role, machine: ClientMachine, pdu: Pdu, ctx?: SecurityContext): void {
     const bytes = ctx ? protect(encodePdu(pdu), ctx) : encodePdu(pdu);
-    this.opts.tap?.('out', role, machine, bytes);
+    this.opts.tap?.('out', role, machine, bytes, sock.remotePort ?? 0);
     this.touch();
     if (sock.destroyed) return;
     if (this.opts.outbox) this.outgoing.push({ sock, bytes });
