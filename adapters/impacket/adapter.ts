@@ -22,7 +22,7 @@ export interface ImpacketOptions {
   faults?: FaultRule[];
   /** Real ms without any network activity after which an unanswered step counts as blocked (default 2000). */
   idleMs?: number;
-  /** Client processes kept started ahead of need (default 2). */
+  /** Client processes kept forked ahead of need (default 3). */
   spares?: number;
   /** Sees every PDU the emulator reads or writes (fixtures, debugging). */
   tap?: ServerOptions['tap'];
@@ -80,7 +80,7 @@ export class ImpacketAdapter implements Adapter {
       clock: { kind: 'virtual' },
     };
     this.idleMs = options.idleMs ?? 2_000;
-    this.pool = new SparePool({ python: PYTHON, driver: IMPACKET_DRIVER, ntHash: EMULATOR_NT_HASH.toString('hex') }, options.spares ?? 2);
+    this.pool = new SparePool({ python: PYTHON, driver: IMPACKET_DRIVER, ntHash: EMULATOR_NT_HASH.toString('hex') }, options.spares ?? 3);
   }
 
   /** The emulator, for tests and debugging. */

@@ -1,14 +1,11 @@
-/** The parent's handle on one client process (driver.py under Debian's python3): spawn, ask, kill. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * The parent's handle on one client process (driver.py, forked by the zygote, see pool.ts):
+ * questions and answers over its loopback connection, a kill by pid, and `gone` when the
+ * connection closes, which is when the process has ended (it alone holds it).
+ */
+import type * as net from 'node:net';
 import { createInterface } from 'node:readline';
 import type { FromChild, ProgramStep, StepResult, ToChild } from './messages';
-
-export interface SpawnOptions {
-  python: string;
-  driver: string;
-  /** Hex NT hash the driver authenticates with (the emulator's). */
-  ntHash: string;
-}
 
 type Answer<T extends FromChild['t']> = Extract<FromChild, { t: T }>;
 type Done = Answer<'done'>;
@@ -22,9 +19,9 @@ const ANSWER_TIMEOUT_MS = 30_000;
 
 export class ImpacketProcess {
   private waiters = new Map<string, Array<(m: FromChild | null) => void>>();
-  private runs = new Map<number, (d: Done) => void>();
+  private runs = new Map<number, (d: Done | null) => void>();
   private nextRun = 0;
-  private stderr = '';
+  private notes = '';
   exited = false;
   /** The driver said it is ending (its program is over and nothing keeps it alive). */
   announcedExit = false;
@@ -32,60 +29,77 @@ export class ImpacketProcess {
   killed = false;
   readonly gone: Promise<void>;
 
-  private constructor(private readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+  /** The process id, from the driver's hello. */
+  pid = 0;
+  private isReady = false;
+  private readyWaiters: Array<(ok: boolean) => void> = [];
+
+  constructor(
+    private readonly sock: net.Socket,
+    /** The zygote's standard error, which its children share. */
+    private readonly stderr: () => string,
+    /** Called with the token the driver names itself by, once it says hello. */
+    private readonly onHello: (token: string, p: ImpacketProcess) => void,
+  ) {
+    const lines = createInterface({ input: sock });
+    // A killed process resets its connection; that is the 'close' below, not an error.
+    lines.on('error', () => undefined);
+    lines.on('line', (line) => {
       let m: FromChild;
       try {
         m = JSON.parse(line) as FromChild;
       } catch {
-        this.stderr += `\n[dcomkit] not JSON on stdout: ${line.slice(0, 200)}`;
+        this.notes += `\n[dcomkit] not JSON from the driver: ${line.slice(0, 200)}`;
         return;
       }
       this.receive(m);
     });
-    child.on('error', (err) => {
-      this.stderr += `\n[dcomkit] ${err.message}`;
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      this.stderr = (this.stderr + b.toString()).slice(-4000);
+    sock.on('error', (err) => {
+      this.notes += `\n[dcomkit] ${err.message}`;
     });
     this.gone = new Promise((resolve) => {
-      child.once('exit', () => {
+      sock.once('close', () => {
         this.exited = true;
         for (const list of this.waiters.values()) for (const w of list) w(null);
         this.waiters.clear();
+        for (const r of this.runs.values()) r(null);
+        this.runs.clear();
+        for (const r of this.readyWaiters) r(false);
         resolve();
       });
     });
   }
 
-  static async spawn(options: SpawnOptions): Promise<ImpacketProcess> {
-    const child = spawn(options.python, [options.driver], {
-      env: { ...process.env, DCOMKIT_NT_HASH: options.ntHash, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const p = new ImpacketProcess(child);
-    const ready = await p.wait('ready');
-    if (!ready) throw new Error(`impacket client process died while starting: ${p.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-    return p;
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   get errorOutput(): string {
-    return this.stderr;
+    return `${this.stderr()}${this.notes}`;
+  }
+
+  /** Resolves true once the driver is ready for its program, false if it died first. */
+  ready(): Promise<boolean> {
+    if (this.isReady || this.exited) return Promise.resolve(this.isReady && !this.exited);
+    return new Promise((r) => this.readyWaiters.push(r));
   }
 
   private receive(m: FromChild): void {
+    if (m.t === 'hello') {
+      this.pid = m.pid;
+      this.onHello(m.token, this);
+      return;
+    }
+    if (m.t === 'ready') {
+      this.isReady = true;
+      for (const r of this.readyWaiters.splice(0)) r(true);
+      return;
+    }
+    if (m.t === 'exiting') {
+      this.announcedExit = true;
+      return;
+    }
     if (m.t === 'done') {
-      if (m.exiting) this.announcedExit = true;
       this.runs.get(m.id)?.(m);
       this.runs.delete(m.id);
       return;
     }
-    if ((m.t === 'ticked' || m.t === 'ended') && m.exiting) this.announcedExit = true;
     this.waiters.get(m.t)?.shift()?.(m);
   }
 
@@ -99,8 +113,8 @@ export class ImpacketProcess {
   }
 
   private post(m: ToChild): boolean {
-    if (this.exited || !this.child.stdin?.writable) return false;
-    this.child.stdin.write(JSON.stringify(m) + '\n');
+    if (this.exited || this.sock.destroyed) return false;
+    this.sock.write(JSON.stringify(m) + '\n');
     return true;
   }
 
@@ -108,8 +122,8 @@ export class ImpacketProcess {
     const answer = this.wait(t);
     if (!this.post(m)) return Promise.resolve(null);
     const watchdog = setTimeout(() => {
-      this.stderr += `\n[dcomkit] no answer to '${m.t}' within ${ANSWER_TIMEOUT_MS} ms; killed`;
-      this.child.kill('SIGKILL');
+      this.notes += `\n[dcomkit] no answer to '${m.t}' within ${ANSWER_TIMEOUT_MS} ms; killed`;
+      this.signal();
     }, ANSWER_TIMEOUT_MS);
     return answer.finally(() => clearTimeout(watchdog));
   }
@@ -133,9 +147,6 @@ export class ImpacketProcess {
     const id = ++this.nextRun;
     return new Promise((resolve) => {
       this.runs.set(id, resolve);
-      void this.gone.then(() => {
-        if (this.runs.delete(id)) resolve(null);
-      });
       if (!this.post({ t: 'run', id, step })) {
         this.runs.delete(id);
         resolve(null);
@@ -143,10 +154,33 @@ export class ImpacketProcess {
     });
   }
 
+  private signal(): void {
+    if (!this.pid) {
+      this.sock.destroy();
+      return;
+    }
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
   async kill(): Promise<void> {
     this.killed = true;
-    if (!this.exited) this.child.kill('SIGKILL');
+    if (!this.exited) this.signal();
     await this.gone;
+    // The connection closes as the process dies; its parent (the zygote) reaps it a moment later.
+    for (let i = 0; i < 200 && this.pid && alive(this.pid); i++) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

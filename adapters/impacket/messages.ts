@@ -20,11 +20,16 @@ export type ToChild =
   | { t: 'tick'; to: number }
   | { t: 'end' };
 
-/** `log`: what impacket logged meanwhile; `exiting`: nothing keeps the process alive, it ends now. */
+/**
+ * `log`: what impacket logged meanwhile. `exiting`: nothing keeps the process alive any more
+ * (its program is over, no ping timer is armed); it ends right after saying so.
+ */
 export type FromChild =
+  | { t: 'hello'; token: string; pid: number }
   | { t: 'ready' }
   | { t: 'begun' }
-  | { t: 'done'; id: number; result: StepResult; log: string[]; exiting: boolean }
+  | { t: 'done'; id: number; result: StepResult; log: string[] }
   | { t: 'peek'; due: number | null }
-  | { t: 'ticked'; busy: number; log: string[]; exiting: boolean }
-  | { t: 'ended'; exiting: boolean };
+  | { t: 'ticked'; busy: number; log: string[] }
+  | { t: 'ended' }
+  | { t: 'exiting' };
