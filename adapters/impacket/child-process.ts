@@ -91,10 +91,8 @@ export class ImpacketProcess {
       for (const r of this.readyWaiters.splice(0)) r(true);
       return;
     }
-    if (m.t === 'exiting') {
-      this.announcedExit = true;
-      return;
-    }
+    // Said with the answer it belongs to, so it is known before anyone reads the answer.
+    if ('exiting' in m && m.exiting) this.announcedExit = true;
     if (m.t === 'done') {
       this.runs.get(m.id)?.(m);
       this.runs.delete(m.id);

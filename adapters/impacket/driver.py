@@ -299,8 +299,7 @@ def worker():
                 program.ended = True
         with steps_cv:
             working[0] -= 1
-        send({"t": "done", "id": rid, "result": result, "log": collected.take()})
-        maybe_exit()
+        reply({"t": "done", "id": rid, "result": result, "log": collected.take()})
 
 
 def exiting():
@@ -314,12 +313,14 @@ def exiting():
 exit_lock = threading.Lock()
 
 
-def maybe_exit():
-    """Ends the process when nothing keeps it alive, saying so first (from whichever thread
-    sees it: the program's or the main loop's)."""
+def reply(message):
+    """Answers, saying in the same line whether the process now ends, and ends it if so:
+    nothing keeps it alive (decided under one lock by whichever thread answers, the
+    program's or the main loop's, so the parent reads it with the answer, never later)."""
     with exit_lock:
-        if exiting():
-            send({"t": "exiting"})
+        message["exiting"] = exiting()
+        send(message)
+        if message["exiting"]:
             os._exit(0)
 
 
@@ -346,12 +347,10 @@ def serve(lines):
             send({"t": "peek", "due": clock.next_due()})
         elif t == "tick":
             busy = clock.tick(m["to"])
-            send({"t": "ticked", "busy": busy, "log": collected.take()})
-            maybe_exit()
+            reply({"t": "ticked", "busy": busy, "log": collected.take()})
         elif t == "end":
             program.ended = True
-            send({"t": "ended"})
-            maybe_exit()
+            reply({"t": "ended"})
     os._exit(0)
 
 

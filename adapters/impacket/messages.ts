@@ -28,8 +28,7 @@ export type FromChild =
   | { t: 'hello'; token: string; pid: number }
   | { t: 'ready' }
   | { t: 'begun' }
-  | { t: 'done'; id: number; result: StepResult; log: string[] }
+  | { t: 'done'; id: number; result: StepResult; log: string[]; exiting: boolean }
   | { t: 'peek'; due: number | null }
-  | { t: 'ticked'; busy: number; log: string[] }
-  | { t: 'ended' }
-  | { t: 'exiting' };
+  | { t: 'ticked'; busy: number; log: string[]; exiting: boolean }
+  | { t: 'ended'; exiting: boolean };
