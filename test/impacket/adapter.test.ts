@@ -86,6 +86,14 @@ describe('impacket adapter (Debian python3-impacket against the wire emulator)',
     expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 2 * PING_PERIOD_MS, machine: 'server', oid: 'oid1', cause: 'rundown' }]);
   });
 
+  test('release one of two interfaces on an object: impacket deletes the OID from its set, and the server runs the object down under the other', async () => {
+    const events = await drive(adapter, [start, activate(), { kind: 'queryInterface', handle: 'h1', newHandle: 'h2', iid: 'ITest' }, PING_PERIOD_MS, { kind: 'release', handle: 'h1' }, PING_PERIOD_MS, { kind: 'call', handle: 'h2' }]);
+    expect(pings(events)[1]).toMatchObject({ at: 2 * PING_PERIOD_MS, type: 'complex', dels: ['oid1'] });
+    expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 2 * PING_PERIOD_MS, machine: 'server', oid: 'oid1', cause: 'rundown' }]);
+    // h2 still holds the object, so its next call finds it gone.
+    expect(of(events, 'completed').pop()).toMatchObject({ hr: HR.RPC_E_DISCONNECTED });
+  });
+
   test('exit: DCOMConnection.disconnect releases nothing, stops the pings, and the process exits at once', async () => {
     const events = await drive(adapter, [start, activate(), 130_000, { kind: 'exit', process: 'p1' }, 5 * PING_PERIOD_MS]);
     expect(pings(events).map((p) => p.at)).toEqual([120_000]);
