@@ -94,6 +94,13 @@ describe('impacket adapter (Debian python3-impacket against the wire emulator)',
     expect(of(events, 'completed').pop()).toMatchObject({ hr: HR.RPC_E_DISCONNECTED });
   });
 
+  test('release a QueryInterface result: impacket deletes its OXID from the set; the trace keeps to objects the server had, with a note', async () => {
+    const events = await drive(adapter, [start, activate(), { kind: 'queryInterface', handle: 'h1', newHandle: 'h2', iid: 'ITest' }, PING_PERIOD_MS, { kind: 'release', handle: 'h2' }, PING_PERIOD_MS]);
+    expect(pings(events)[1]).toMatchObject({ at: 2 * PING_PERIOD_MS, type: 'complex', adds: [], dels: [] });
+    expect(of(events, 'note').some((n) => /ComplexPing from client1 names 0100000a00000000, which no object of this server ever had/.test(n.text))).toBe(true);
+    expect(of(events, 'reclaimed')).toEqual([]);
+  });
+
   test('exit: DCOMConnection.disconnect releases nothing, stops the pings, and the process exits at once', async () => {
     const events = await drive(adapter, [start, activate(), 130_000, { kind: 'exit', process: 'p1' }, 5 * PING_PERIOD_MS]);
     expect(pings(events).map((p) => p.at)).toEqual([120_000]);
