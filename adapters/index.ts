@@ -1,5 +1,6 @@
 /** The adapters built into the kit, by name. */
 import type { AdapterFactory } from '../spec';
+import { impacketAdapter } from './impacket';
 import { nodeDcomAdapter } from './node-dcom';
 import { NT4_RELEASES, referenceAdapter, simulatedFactory } from './reference';
 import { wineAdapter } from './wine';
@@ -8,6 +9,7 @@ export const BUILTIN_ADAPTERS: readonly AdapterFactory[] = [
   referenceAdapter,
   ...NT4_RELEASES.map((r) => simulatedFactory(r.name, r.summary, r.behaviour)),
   nodeDcomAdapter,
+  impacketAdapter,
   wineAdapter,
 ];
 

@@ -9,7 +9,8 @@
 #
 # The real targets cost real seconds per run, so they get their own campaign size and a
 # shrink budget: node-dcom 30 runs; wine 20 runs sped up x240 after its regression corpus
-# (adapters/wine/corpus; it needs scripts/setup-wine.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
+# (adapters/wine/corpus; it needs scripts/setup-wine.sh first); impacket the README's
+# campaign, 100 runs and no shrink limit (about two minutes; scripts/setup-impacket.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
 #
 # A rule FAILED is what a certificate is for (exit 1 from certify is fine); any other failure
 # stops the script. Run it after anything that changes generation (the generator schema hash),
@@ -32,6 +33,7 @@ for adapter in "$@"; do
   args=()
   case "$name" in
     node-dcom) runs="${RUNS_SET:-30}"; args=(--shrink-time 10) ;;
+    impacket) runs="${RUNS_SET:-100}" ;;
     # Wine's regression corpus replays first: 20 random runs alone may miss a known fault.
     # certify adds what it finds to a corpus, so it gets a copy: the committed one stays put.
     wine)

@@ -38,6 +38,14 @@ export interface OrpcThis {
   flags: number;
   cid: string;
   hasExtensions: boolean;
+  /** ORPC_EXTENT entries of the extensions array (MS-DCOM 2.2.21.x); empty when it has none. */
+  extensions?: OrpcExtent[];
+}
+
+/** ORPC_EXTENT (MS-DCOM 2.2.21.1): an extension's id and its data, sized as sent. */
+export interface OrpcExtent {
+  id: string;
+  data: Buffer;
 }
 
 function readId(r: NdrReader): Id64 {
@@ -53,12 +61,48 @@ export function readOrpcThis(r: NdrReader): OrpcThis {
   r.u32(); // reserved1
   const cid = r.guid();
   const hasExtensions = r.u32() !== 0;
-  if (hasExtensions) throw new Error('ORPCTHIS extensions are not supported');
-  return { version, flags, cid, hasExtensions };
+  if (!hasExtensions) return { version, flags, cid, hasExtensions };
+  return { version, flags, cid, hasExtensions, extensions: readExtentArray(r) };
 }
 
 export function writeOrpcThis(w: NdrWriter, o: OrpcThis): void {
-  w.u16(o.version.major).u16(o.version.minor).u32(o.flags).u32(0).guid(o.cid).pointer(false);
+  w.u16(o.version.major).u16(o.version.minor).u32(o.flags).u32(0).guid(o.cid).pointer(o.hasExtensions);
+  if (o.hasExtensions) writeExtentArray(w, o.extensions ?? []);
+}
+
+/**
+ * ORPC_EXTENT_ARRAY (MS-DCOM 2.2.21.2), the referent of ORPCTHIS.extensions: `size` extents
+ * in an array of unique pointers whose length is rounded up to even; each ORPC_EXTENT is a
+ * conformant structure whose data is rounded up to 8 bytes.
+ */
+function readExtentArray(r: NdrReader): OrpcExtent[] {
+  const size = r.u32();
+  r.u32(); // reserved
+  if (r.u32() === 0) return [];
+  const max = r.u32();
+  if (max < size) throw new Error(`ORPC_EXTENT_ARRAY holds ${max} pointers for ${size} extents`);
+  const present: boolean[] = [];
+  for (let i = 0; i < max; i++) present.push(r.u32() !== 0);
+  const out: OrpcExtent[] = [];
+  for (const p of present) {
+    if (!p) continue;
+    r.u32(); // conformance of data
+    const id = r.guid();
+    const n = r.u32();
+    const data = r.bytes((n + 7) & ~7).subarray(0, n);
+    out.push({ id, data });
+  }
+  return out.slice(0, size);
+}
+
+function writeExtentArray(w: NdrWriter, extents: readonly OrpcExtent[]): void {
+  const slots = (extents.length + 1) & ~1;
+  w.u32(extents.length).u32(0).pointer(true).u32(slots);
+  for (let i = 0; i < slots; i++) w.pointer(i < extents.length);
+  for (const e of extents) {
+    const padded = (e.data.length + 7) & ~7;
+    w.u32(padded).guid(e.id).u32(e.data.length).bytes(Buffer.concat([e.data, Buffer.alloc(padded - e.data.length)]));
+  }
 }
 
 /** ORPCTHAT with no extensions. */

@@ -2,6 +2,7 @@
 
 export const METHODS = [
   'RemoteActivation',
+  'RemoteCreateInstance',
   'SimplePing',
   'ComplexPing',
   'ServerAlive2',

@@ -8,15 +8,32 @@
 import * as net from 'node:net';
 import type { AdapterEvent, ClientMachine, ReclaimCause } from '../../spec';
 import { HR, OR, PING_SET_TIMEOUT_MS } from '../../spec';
+import * as act from './activation';
 import * as d from './dcom';
 import { FaultPlan, DEFAULT_FAULT_STATUS, type FaultEffect, type FaultRule, type MethodName } from './faults';
-import { CHALLENGE_FLAGS, decodeNtlm, encodeChallenge, isNtlm } from './ntlm';
-import { NDR20_SYNTAX, PFC, PduFramer, decodePdu, encodePdu, type BindPdu, type Pdu, type RequestPdu } from './pdu';
+import { challengeFlags, decodeNtlm, encodeChallenge, filetime, isNtlm, serverTargetInfo } from './ntlm';
+import { NDR20_SYNTAX, PFC, PTYPE, PduFramer, decodePdu, encodePdu, type BindPdu, type Pdu, type RequestPdu } from './pdu';
+import { AUTHN_LEVEL, SIGNATURE_LEN, establish, protect, trailerOf, unprotect, type SecurityContext } from './security';
 
 const ZERO_SET = '0000000000000000';
 const RPC_S_PROCNUM_OUT_OF_RANGE = 0x1c010002; // nca_s_op_rng_error
 const RPC_S_UNKNOWN_IF = 0x1c010003; // nca_s_unk_if
 const MAX_FRAG = 4280;
+/** Refusal of a call whose security does not hold (ERROR_ACCESS_DENIED as an RPC fault status). */
+const RPC_S_ACCESS_DENIED = 0x00000005;
+
+/**
+ * The NT hash of the one account the emulator knows (any user and domain name): an NTLMv2
+ * client must prove it to get signing and sealing keys. A fixed test value, not MD4 of any
+ * password, so neither side needs MD4 (OpenSSL 3 keeps it in its legacy provider).
+ */
+export const EMULATOR_NT_HASH = Buffer.from('d0c0f00d5e574a119000dc0e7c17c0de', 'hex');
+/** The server's NetBIOS name, in its NTLM challenge. */
+export const EMULATOR_NAME = 'DCOMKIT';
+/** Virtual time 0 on the server's clock, as the NTLM timestamp counts it (2026-01-01T00:00:00Z). */
+const EPOCH_MS = Date.UTC(2026, 0, 1);
+/** The fixed server challenge ("dcomkit!"): a loopback test server needs no fresh one. */
+export const SERVER_CHALLENGE = Buffer.from([0x64, 0x63, 0x6f, 0x6d, 0x6b, 0x69, 0x74, 0x21]);
 
 export type Role = 'scm' | 'exporter';
 
@@ -26,14 +43,16 @@ export interface ServerOptions {
   emit: (e: AdapterEvent) => void;
   machines?: readonly ClientMachine[];
   faults?: readonly FaultRule[];
-  /** Sees every whole PDU, for fixtures and debugging. */
-  tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer) => void;
+  /** Sees every whole PDU as sent (sealed when sealed), for fixtures and debugging; `conn` is the client's port. */
+  tap?: (dir: 'in' | 'out', role: Role, machine: ClientMachine, pdu: Buffer, conn: number) => void;
   /**
    * Answers wait in an outbox until `sendNext()` sends them, one at a time (default false:
    * each answer is written at once). A driver that releases an answer only when the client
    * has settled gets the same interleaving on every run, whatever the machine's load.
    */
   outbox?: boolean;
+  /** NT hash NTLMv2 answers are checked against (default EMULATOR_NT_HASH). */
+  ntHash?: Buffer;
 }
 
 interface Ipid {
@@ -196,6 +215,7 @@ export class WireServer {
     this.socketMachine.set(sock, machine);
     const framer = new PduFramer();
     const contexts = new Map<number, string>();
+    const security = new Map<number, SecurityContext>();
     sock.on('data', (chunk) => {
       this.touch();
       let frames: Buffer[];
@@ -206,8 +226,8 @@ export class WireServer {
         return;
       }
       for (const f of frames) {
-        this.opts.tap?.('in', role, machine, f);
-        this.handle(sock, role, machine, contexts, f);
+        this.opts.tap?.('in', role, machine, f, sock.remotePort ?? 0);
+        this.handle(sock, role, machine, { contexts, security }, f);
       }
     });
     sock.on('error', () => this.touch());
@@ -218,18 +238,30 @@ export class WireServer {
     });
   }
 
-  private send(sock: net.Socket, role: Role, machine: ClientMachine, pdu: Pdu): void {
-    const bytes = encodePdu(pdu);
-    this.opts.tap?.('out', role, machine, bytes);
+  private send(sock: net.Socket, role: Role, machine: ClientMachine, pdu: Pdu, ctx?: SecurityContext): void {
+    const bytes = ctx ? protect(encodePdu(pdu), ctx) : encodePdu(pdu);
+    this.opts.tap?.('out', role, machine, bytes, sock.remotePort ?? 0);
     this.touch();
     if (sock.destroyed) return;
     if (this.opts.outbox) this.outgoing.push({ sock, bytes });
     else sock.write(bytes);
   }
 
-  private handle(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, frame: Buffer): void {
+  private handle(sock: net.Socket, role: Role, machine: ClientMachine, conn: Conn, frame: Buffer): void {
     let pdu: Pdu;
+    let protection: Protection | undefined;
     try {
+      const t = frame[2] === PTYPE.request ? trailerOf(frame) : null;
+      if (t && t.level >= AUTHN_LEVEL.integrity) {
+        const ctx = conn.security.get(t.contextId);
+        const plain = unprotect(frame, ctx);
+        if (typeof plain === 'string') {
+          this.refuse(sock, role, machine, frame, plain);
+          return;
+        }
+        frame = plain;
+        protection = { ctx: ctx!, level: t.level, contextId: t.contextId };
+      }
       pdu = decodePdu(frame);
     } catch {
       sock.destroy();
@@ -238,41 +270,63 @@ export class WireServer {
     switch (pdu.type) {
       case 'bind':
       case 'alter_context':
-        this.send(sock, role, machine, this.bindAck(pdu, contexts, sock));
+        this.send(sock, role, machine, this.bindAck(pdu, conn, sock));
         return;
-      case 'auth3':
-        // Type 3 carries the client's credentials; a loopback test server accepts any.
-        if (pdu.auth && isNtlm(pdu.auth.value)) decodeNtlm(pdu.auth.value);
+      case 'auth3': {
+        const ctx = pdu.auth && conn.security.get(pdu.auth.contextId);
+        const msg = pdu.auth && isNtlm(pdu.auth.value) ? decodeNtlm(pdu.auth.value) : null;
+        // Type 3 carries the client's credentials: any name is accepted; an NTLMv2 proof is
+        // checked because signing and sealing need the key only a right one yields.
+        if (ctx && msg?.kind === 3) {
+          establish(ctx, msg, this.opts.ntHash ?? EMULATOR_NT_HASH);
+          if (ctx.state === 'refused') this.note(`server: NTLM authentication of ${ctx.user} from ${machine} refused: ${ctx.why}`);
+        }
         return;
+      }
       case 'request':
-        this.request(sock, role, machine, contexts, pdu);
+        this.request(sock, role, machine, conn.contexts, pdu, protection);
         return;
       default:
         sock.destroy();
     }
   }
 
-  private bindAck(pdu: BindPdu, contexts: Map<number, string>, sock: net.Socket): Pdu {
+  /** A protected request we cannot accept: a fault, as the RPC runtime answers a failed verifier. */
+  private refuse(sock: net.Socket, role: Role, machine: ClientMachine, frame: Buffer, why: string): void {
+    this.note(`server: refused a protected request from ${machine}: ${why}`);
+    const callId = frame.readUInt32LE(12);
+    const contextId = frame.readUInt16LE(20);
+    this.send(sock, role, machine, { type: 'fault', callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: 32, contextId, cancelCount: 0, status: RPC_S_ACCESS_DENIED });
+  }
+
+  private bindAck(pdu: BindPdu, conn: Conn, sock: net.Socket): Pdu {
     const results = pdu.contexts.map((c) => {
       const ndr = c.transfer.find((t) => t.uuid === NDR20_SYNTAX.uuid);
       if (!ndr) return { result: 2, reason: 2, transfer: { uuid: '00000000-0000-0000-0000-000000000000', version: 0 } };
-      contexts.set(c.contextId, c.abstract.uuid);
+      conn.contexts.set(c.contextId, c.abstract.uuid);
       return { result: 0, reason: 0, transfer: NDR20_SYNTAX };
     });
     const isBind = pdu.type === 'bind';
-    const challenge =
-      isBind && pdu.auth && isNtlm(pdu.auth.value)
-        ? {
-            type: pdu.auth.type,
-            level: pdu.auth.level,
-            contextId: pdu.auth.contextId,
-            value: encodeChallenge({
-              flags: CHALLENGE_FLAGS,
-              targetName: 'DCOMKIT',
-              challenge: Buffer.from([0x64, 0x63, 0x6f, 0x6d, 0x6b, 0x69, 0x74, 0x21]),
-            }),
-          }
-        : undefined;
+    // A NEGOTIATE opens a security context, on a bind or on an alter_context that brings a fresh
+    // handshake for a new interface (MS-RPCE 3.3.1.5.3); node-dcom's alter_context carries an
+    // empty AUTHENTICATE instead and gets no challenge.
+    const negotiate = pdu.auth && isNtlm(pdu.auth.value) ? decodeNtlm(pdu.auth.value) : null;
+    let challenge: Pdu['auth'];
+    if (pdu.auth && negotiate?.kind === 1) {
+      const flags = challengeFlags(negotiate.flags);
+      conn.security.set(pdu.auth.contextId, { challenge: SERVER_CHALLENGE, flags, state: 'challenged' });
+      challenge = {
+        type: pdu.auth.type,
+        level: pdu.auth.level,
+        contextId: pdu.auth.contextId,
+        value: encodeChallenge({
+          flags,
+          targetName: EMULATOR_NAME,
+          challenge: SERVER_CHALLENGE,
+          targetInfo: serverTargetInfo(EMULATOR_NAME, filetime(EPOCH_MS + this.now())),
+        }),
+      };
+    }
     return {
       type: isBind ? 'bind_ack' : 'alter_context_resp',
       callId: pdu.callId,
@@ -286,14 +340,25 @@ export class WireServer {
     };
   }
 
-  private request(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, req: RequestPdu): void {
+  private request(sock: net.Socket, role: Role, machine: ClientMachine, contexts: Map<number, string>, req: RequestPdu, protection?: Protection): void {
     const iface = contexts.get(req.contextId);
     const reply = (stub: Buffer | number) => {
-      const pdu: Pdu =
-        typeof stub === 'number'
-          ? { type: 'fault', callId: req.callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: 32, contextId: req.contextId, cancelCount: 0, status: stub }
-          : { type: 'response', callId: req.callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: stub.length, contextId: req.contextId, cancelCount: 0, stub };
-      this.send(sock, role, machine, pdu);
+      if (typeof stub === 'number') {
+        this.send(sock, role, machine, { type: 'fault', callId: req.callId, flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, allocHint: 32, contextId: req.contextId, cancelCount: 0, status: stub });
+        return;
+      }
+      const pdu: Pdu = {
+        type: 'response',
+        callId: req.callId,
+        flags: PFC.FIRST_FRAG | PFC.LAST_FRAG,
+        allocHint: stub.length,
+        contextId: req.contextId,
+        cancelCount: 0,
+        stub,
+        // A protected request gets a response protected the same way, under the same context.
+        ...(protection ? { auth: { type: d.AUTHN_WINNT, level: protection.level, contextId: protection.contextId, value: Buffer.alloc(SIGNATURE_LEN) } } : {}),
+      };
+      this.send(sock, role, machine, pdu, protection?.ctx);
     };
     const method = iface ? methodOf(iface, req.opnum) : null;
     if (!method) {
@@ -341,6 +406,8 @@ export class WireServer {
     switch (method) {
       case 'RemoteActivation':
         return this.activate(machine, d.decodeActivationRequest(req.stub));
+      case 'RemoteCreateInstance':
+        return this.createInstance(machine, act.decodeCreateInstanceRequest(req.stub));
       case 'SimplePing':
         return this.simplePing(machine, d.decodeSimplePing(req.stub));
       case 'ComplexPing':
@@ -382,29 +449,69 @@ export class WireServer {
     return { flags: 0, publicRefs: refs, oxid: this.oxid, oid: obj.oid, ipid };
   }
 
-  private activate(machine: ClientMachine, a: d.ActivationRequest): Buffer {
+  /** A new instance of the test class with one interface pointer per IID asked for. */
+  private instantiate(iids: readonly string[]): d.ActivationResult[] {
     const n = ++this.count.oid;
     const obj: ServerObject = { name: `oid${n}`, oid: id64(0x0b000000 + n), ipids: new Map(), exportedAt: this.now() };
     this.objects.set(obj.oid, obj);
-    const results = a.iids.map((iid) => {
+    const results = iids.map((iid) => {
       if (!TEST_CLASS_IIDS.has(iid)) return { hr: HR.E_NOINTERFACE, objRef: null };
       const ipid = this.newIpid(obj.oid, iid, 5);
       return { hr: HR.S_OK, objRef: { iid, std: this.stdObjRef(obj, ipid, 5), resolver: this.resolverBindings() } };
     });
     if (!results.some((r) => r.objRef)) this.reclaim(obj, 'release');
+    return results;
+  }
+
+  private oxidBindings(machine: ClientMachine): d.DualStringArray {
+    return {
+      bindings: [{ tower: d.TOWER_TCP, address: `127.0.0.1[${this.port('exporter', machine)}]` }],
+      security: [{ authnSvc: d.AUTHN_WINNT, authzSvc: 0xffff, principal: '' }],
+    };
+  }
+
+  private activate(machine: ClientMachine, a: d.ActivationRequest): Buffer {
     return d.encodeActivationResponse({
       oxid: this.oxid,
-      oxidBindings: {
-        bindings: [{ tower: d.TOWER_TCP, address: `127.0.0.1[${this.port('exporter', machine)}]` }],
-        security: [{ authnSvc: d.AUTHN_WINNT, authzSvc: 0xffff, principal: '' }],
-      },
+      oxidBindings: this.oxidBindings(machine),
       remUnknownIpid: this.remUnknownIpid,
       authnHint: 2,
       version: d.COM_VERSION,
       hr: HR.S_OK,
-      results,
+      results: this.instantiate(a.iids),
       status: 0,
     });
+  }
+
+  /** IRemoteSCMActivator::RemoteCreateInstance: the same activation, its answer in activation properties. */
+  private createInstance(machine: ClientMachine, q: act.CreateInstanceRequest): Buffer {
+    if (q.properties.clsid !== act.ACTIVATION.CLSID_ActivationPropertiesIn) throw new Error(`not ActivationPropertiesIn: ${q.properties.clsid}`);
+    const blob = act.decodeActivationBlob(q.properties.data);
+    const info = blob.properties.find((p) => p.clsid === act.ACTIVATION.CLSID_InstantiationInfo);
+    if (!info) throw new Error('activation properties without InstantiationInfoData');
+    const { iids } = act.decodeInstantiationInfo(info.serialized);
+    const results = this.instantiate(iids);
+    const out = act.encodeActivationBlob({
+      destCtx: blob.destCtx,
+      properties: [
+        {
+          clsid: act.ACTIVATION.CLSID_PropsOutInfo,
+          serialized: act.encodePropsOut(results.map((r, i) => ({ iid: iids[i], hr: r.hr, objRef: r.objRef ? d.encodeObjRef(r.objRef) : null }))),
+        },
+        {
+          clsid: act.ACTIVATION.CLSID_ScmReplyInfo,
+          serialized: act.encodeScmReply({
+            oxid: this.oxid,
+            oxidBindings: this.oxidBindings(machine),
+            remUnknownIpid: this.remUnknownIpid,
+            authnHint: 2,
+            serverVersion: d.COM_VERSION,
+          }),
+        },
+      ],
+    });
+    const properties = { iid: act.ACTIVATION.IActivationPropertiesOut, clsid: act.ACTIVATION.CLSID_ActivationPropertiesOut, data: out };
+    return act.encodeCreateInstanceResponse({ properties, hr: results.some((r) => r.hr === HR.S_OK) ? HR.S_OK : HR.E_NOINTERFACE });
   }
 
   private objectOfIpid(ipid: string): ServerObject | undefined {
@@ -476,8 +583,14 @@ export class WireServer {
   private gone = new Map<d.Id64, string>();
 
   private complexPing(machine: ClientMachine, p: d.ComplexPingRequest): Buffer {
-    const adds = p.adds.map((o) => this.oidName(o));
-    const dels = p.dels.map((o) => this.oidName(o));
+    // The trace names objects the server exported; an OID it never handed out (impacket
+    // deletes its OXID where a QueryInterface result's OID belongs) has no name there, so it
+    // is said in a note and left out of the event. The answer is the same either way.
+    const known = (o: d.Id64) => this.objects.has(o) || this.gone.has(o);
+    const strangers = [...p.adds, ...p.dels].filter((o) => !known(o));
+    if (strangers.length) this.note(`server: ComplexPing from ${machine} names ${strangers.join(' ')}, which no object of this server ever had`);
+    const adds = p.adds.filter(known).map((o) => this.oidName(o));
+    const dels = p.dels.filter(known).map((o) => this.oidName(o));
     const event = { kind: 'ping' as const, at: this.now(), from: machine, to: 'server' as const, type: 'complex' as const, seq: p.seq, adds, dels };
     if (p.setId === ZERO_SET) {
       // A new set takes the known OIDs and skips unknown ones (MS-DCOM 3.1.2.5.1.3).
@@ -623,8 +736,23 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
 }
 
+interface Conn {
+  /** Presentation context id -> interface it binds. */
+  contexts: Map<number, string>;
+  /** auth_context_id -> NTLM security context. */
+  security: Map<number, SecurityContext>;
+}
+
+/** How a request was protected, so its response is protected the same way. */
+interface Protection {
+  ctx: SecurityContext;
+  level: number;
+  contextId: number;
+}
+
 export function methodOf(iface: string, opnum: number): MethodName | null {
   if (iface === d.IID.IRemoteActivation && opnum === 0) return 'RemoteActivation';
+  if (iface === act.ACTIVATION.ISystemActivator && opnum === act.REMOTE_CREATE_INSTANCE_OPNUM) return 'RemoteCreateInstance';
   if (iface === d.IID.IObjectExporter) {
     if (opnum === 1) return 'SimplePing';
     if (opnum === 2) return 'ComplexPing';

@@ -139,12 +139,12 @@ describe('ORPCTHIS and ORPCTHAT', () => {
     expect(new Set(cids).size).toBe(3);
   });
 
-  test('extensions are refused rather than misread', () => {
+  test('a pointer to extensions that are not there is a read past the end, not a misread', () => {
     const w = new NdrWriter();
     writeOrpcThis(w, orpcThis);
     const buf = w.toBuffer();
     buf.writeUInt32LE(0x00020000, 28);
-    expect(() => readOrpcThis(new NdrReader(buf))).toThrow(/ORPCTHIS extensions/);
+    expect(() => readOrpcThis(new NdrReader(buf))).toThrow(RangeError);
     const that = Buffer.from('0000000004000200', 'hex');
     expect(() => readOrpcThat(new NdrReader(that))).toThrow(/ORPCTHAT extensions/);
     expect(() => readOrpcThis(new NdrReader(buf.subarray(0, 20)))).toThrow(RangeError);

@@ -12,7 +12,8 @@ describe('NTLM messages', () => {
   test('our challenge round-trips and carries extended session security', () => {
     const challenge = Buffer.from('0102030405060708', 'hex');
     const msg = decodeNtlm(encodeChallenge({ flags: CHALLENGE_FLAGS, targetName: 'DCOMKIT', challenge }));
-    expect(msg).toEqual({ kind: 2, flags: CHALLENGE_FLAGS, targetName: 'DCOMKIT', challenge });
+    // Without AV pairs of its own a challenge names the target's domain only, as it always did.
+    expect(msg).toEqual({ kind: 2, flags: CHALLENGE_FLAGS, targetName: 'DCOMKIT', challenge, targetInfo: [{ id: 2, value: Buffer.from('DCOMKIT', 'utf16le') }] });
     expect(CHALLENGE_FLAGS & NTLM_FLAG.EXTENDED_SESSIONSECURITY).toBeTruthy();
     expect(CHALLENGE_FLAGS & NTLM_FLAG.UNICODE).toBeTruthy();
   });
