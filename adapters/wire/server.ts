@@ -583,14 +583,14 @@ export class WireServer {
   private gone = new Map<d.Id64, string>();
 
   private complexPing(machine: ClientMachine, p: d.ComplexPingRequest): Buffer {
-    // The trace names objects the server exported; an OID it never handed out (impacket
-    // deletes its OXID where a QueryInterface result's OID belongs) has no name there, so it
-    // is said in a note and left out of the event. The answer is the same either way.
+    // An OID the server never handed out (impacket deletes its OXID where a QueryInterface
+    // result's OID belongs) is what the client put on the wire: the event carries it, as
+    // "?<hex>", for PING-SEQUENCE to judge, and a note says what it is.
     const known = (o: d.Id64) => this.objects.has(o) || this.gone.has(o);
     const strangers = [...p.adds, ...p.dels].filter((o) => !known(o));
     if (strangers.length) this.note(`server: ComplexPing from ${machine} names ${strangers.join(' ')}, which no object of this server ever had`);
-    const adds = p.adds.filter(known).map((o) => this.oidName(o));
-    const dels = p.dels.filter(known).map((o) => this.oidName(o));
+    const adds = p.adds.map((o) => this.oidName(o));
+    const dels = p.dels.map((o) => this.oidName(o));
     const event = { kind: 'ping' as const, at: this.now(), from: machine, to: 'server' as const, type: 'complex' as const, seq: p.seq, adds, dels };
     if (p.setId === ZERO_SET) {
       // A new set takes the known OIDs and skips unknown ones (MS-DCOM 3.1.2.5.1.3).
