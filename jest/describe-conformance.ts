@@ -109,7 +109,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  * - OK, NON-STRICT and INFORMATIONAL pass; FAILED fails with the shrunk counterexample and
  *   its replay command; a rule exercised too little (INCONCLUSIVE, or not at all) fails.
  * - A rule the adapter can never exercise (its factory's `capabilities`, or an out-of-process
- *   adapter's hello) is skipped: jest has no skip with a reason, so the reason is in the title.
+ *   adapter's hello, or the option `unimplemented`) is skipped: jest has no skip with a
+ *   reason, so the reason is in the title.
  * - The adapter test fails with the adapter's own words when runs ended in adapter errors,
  *   or the campaign could not run at all.
  * - Every failure names the seed; DCOMKIT_SEED and DCOMKIT_RUNS override the options.
@@ -122,7 +123,7 @@ export function describeConformance(adapter: ConformanceAdapter, options: Confor
   const declared = choice.capabilities;
   const skipped = new Map<Rule['id'], string>();
   for (const rule of rules) {
-    const why = declared && cannotExercise(rule, declared);
+    const why = (declared && cannotExercise(rule, declared)) || settings.unimplemented.get(rule.id);
     if (why) skipped.set(rule.id, why);
   }
 
@@ -153,7 +154,7 @@ export function describeConformance(adapter: ConformanceAdapter, options: Confor
         );
       }
       const judged = result.rules.filter((t) => skipped.has(t.rule.id) && t.verdict !== 'UNIMPLEMENTED');
-      if (judged.length) throw new ConformanceFailure(`rules skipped as unimplemented were judged: ${judged.map((t) => `${t.rule.id} ${t.verdict}`).join(', ')}\n${campaignLine(result)}`);
+      if (judged.length) throw new ConformanceFailure(`rules skipped as unimplemented (by declared capabilities or the option unimplemented) were judged after all: ${judged.map((t) => `${t.rule.id} ${t.verdict}`).join(', ')}\n${campaignLine(result)}`);
     });
 
     for (const rule of rules) {

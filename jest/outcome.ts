@@ -40,7 +40,8 @@ export function checkRule(tally: RuleTally, result: CampaignResult, replay?: str
     lines.push('  give the factory `capabilities: { actions, observes }` and the rule is skipped with this reason instead.');
   } else {
     lines.push(`  ${tally.reason ?? `exercised in ${tally.runs} runs`}`);
-    lines.push('  No verdict without evidence: raise the runs (option runs, or DCOMKIT_RUNS) or maxActions until the rule is exercised.');
+    lines.push('  No verdict without evidence: raise the runs (option runs, or DCOMKIT_RUNS) or maxActions until the rule is exercised;');
+    lines.push('  if no run of this adapter can ever reach it, name it in the option unimplemented, with why.');
   }
   lines.push(campaignLine(result));
   return { pass: false, message: lines.join('\n') };

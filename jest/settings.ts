@@ -1,5 +1,5 @@
 /** describeConformance's options, with the environment's overrides, checked once when the tests are declared. */
-import { PROFILES, type Profile } from '../spec';
+import { PROFILES, RULE_IDS, type Profile, type RuleId } from '../spec';
 
 export interface ConformanceOptions {
   /** Generated runs. Default 100. The environment variable DCOMKIT_RUNS overrides it. */
@@ -30,6 +30,13 @@ export interface ConformanceOptions {
   adapterOptions?: Record<string, unknown>;
   /** The describe block's title. Default "dcomkit conformance: " and the adapter. */
   title?: string;
+  /**
+   * Rules the adapter can never exercise although it has the actions and observations they
+   * need (no run of its can reach the situation), each with why: skipped, with the reason in
+   * the title, instead of failing for lack of evidence. Should such a rule be judged after
+   * all, the adapter test fails. Default none.
+   */
+  unimplemented?: Partial<Record<RuleId, string>>;
 }
 
 export interface Settings {
@@ -43,6 +50,7 @@ export interface Settings {
   out: string;
   timeout: number;
   adapterOptions?: Record<string, unknown>;
+  unimplemented: Map<RuleId, string>;
 }
 
 /** A mistake in describeConformance's arguments: jest reports the test file as failing to run, with this one line. */
@@ -84,5 +92,16 @@ export function resolveSettings(options: ConformanceOptions, env: NodeJS.Process
     out: options.out ?? '.dcomkit/counterexamples',
     timeout: whole(options.timeout ?? 600_000, 'timeout', 1),
     ...(options.adapterOptions ? { adapterOptions: options.adapterOptions } : {}),
+    unimplemented: unimplementedRules(options.unimplemented),
   };
+}
+
+function unimplementedRules(given: ConformanceOptions['unimplemented']): Map<RuleId, string> {
+  const out = new Map<RuleId, string>();
+  for (const [id, why] of Object.entries(given ?? {})) {
+    if (!(RULE_IDS as readonly string[]).includes(id)) throw new ConformanceUsageError(`unimplemented names no rule '${id}' (rules: ${RULE_IDS.join(', ')})`);
+    if (typeof why !== 'string' || !why.trim()) throw new ConformanceUsageError(`unimplemented.${id} needs the reason, as a string`);
+    out.set(id as RuleId, why.trim());
+  }
+  return out;
 }

@@ -45,7 +45,8 @@ describe('checkRule', () => {
 
 describe('resolveSettings', () => {
   test('defaults, with the seed from the clock', () => {
-    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 100, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, out: '.dcomkit/counterexamples', timeout: 600_000 });
+    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 100, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, out: '.dcomkit/counterexamples', timeout: 600_000, unimplemented: new Map() });
+    expect(resolveSettings({ unimplemented: { 'CALL-AFTER-RECLAIM': ' no disconnect ' } }, {}).unimplemented).toEqual(new Map([['CALL-AFTER-RECLAIM', 'no disconnect']]));
   });
 
   test('DCOMKIT_SEED and DCOMKIT_RUNS win over the options; shrinkTime is in seconds', () => {
@@ -59,6 +60,8 @@ describe('resolveSettings', () => {
     [{}, { DCOMKIT_SEED: '-1' }, /DCOMKIT_SEED takes a whole number from 0 to 2147483647, not "-1"/],
     [{ profile: 'nt5' as never }, {}, /profile is one of strict, nt4, not "nt5"/],
     [{ maxActions: 2.5 }, {}, /maxActions takes a whole number/],
+    [{ unimplemented: { 'PING-TERMINATON': 'typo' } as never }, {}, /unimplemented names no rule 'PING-TERMINATON'/],
+    [{ unimplemented: { 'PING-TERMINATION': '' } }, {}, /unimplemented.PING-TERMINATION needs the reason/],
   ])('%j %j is refused in one line', (options, env, message) => {
     expect(() => resolveSettings(options, env)).toThrow(message);
   });
