@@ -3,7 +3,7 @@
  * profile admits) and INFORMATIONAL pass; everything else fails, including verdicts this
  * version does not know, so no lack of evidence ever shows green.
  */
-import type { Capabilities, Rule } from '../spec';
+import { missingFor } from '../spec';
 import type { CampaignResult, RuleTally } from '../runner';
 import { formatCounterexample } from '../report';
 
@@ -12,13 +12,7 @@ export type Check = { pass: true } | { pass: false; message: string };
 const PASSING: readonly string[] = ['OK', 'NON-STRICT', 'INFORMATIONAL'];
 
 /** Why an adapter with these capabilities can never exercise the rule, or undefined. */
-export function cannotExercise(rule: Rule, caps: Pick<Capabilities, 'actions' | 'observes'>): string | undefined {
-  const actions = rule.needs.filter((k) => !caps.actions.includes(k));
-  if (actions.length) return `adapter cannot carry out ${actions.join(', ')}`;
-  const observes = rule.observes.filter((o) => !caps.observes.includes(o));
-  if (observes.length) return `adapter cannot observe ${observes.join(', ')}`;
-  return undefined;
-}
+export const cannotExercise = missingFor;
 
 /** The closing line of every failure: which campaign it was and how to run it again. */
 export function campaignLine(result: Pick<CampaignResult, 'adapter' | 'profile' | 'runs' | 'seed'>): string {
@@ -52,7 +46,7 @@ export function checkErrors(result: CampaignResult): Check {
   if (!result.errors.length) return { pass: true };
   const n = result.errors.length;
   const lines = [`adapter errors in ${n} run${n === 1 ? '' : 's'} (these runs were not judged):`];
-  for (const e of result.errors.slice(0, 5)) lines.push(`  ${e.run < 0 ? 'corpus' : `run ${e.run + 1}`}: ${e.message.split('\n').join('\n    ')}`);
+  for (const e of result.errors.slice(0, 5)) lines.push(`  ${e.run < 0 ? `corpus case ${e.corpusCase ?? ''}`.trimEnd() : `run ${e.run + 1}`}: ${e.message.split('\n').join('\n    ')}`);
   if (n > 5) lines.push(`  ... and ${n - 5} more`);
   lines.push(campaignLine(result));
   return { pass: false, message: lines.join('\n') };

@@ -1,5 +1,6 @@
 /** describeConformance's options, with the environment's overrides, checked once when the tests are declared. */
 import { PROFILES, RULE_IDS, type Profile, type RuleId } from '../spec';
+import { DEFAULT_MIN_EVIDENCE } from '../runner/verdict';
 
 export interface ConformanceOptions {
   /** Generated runs. Default 100. The environment variable DCOMKIT_RUNS overrides it. */
@@ -17,6 +18,8 @@ export interface ConformanceOptions {
   shrinkTime?: number;
   /** Shrink failures into short counterexamples. Default true. */
   shrink?: boolean;
+  /** Runs that must exercise a rule before it can pass; fewer is INCONCLUSIVE, which fails. Default 5. */
+  minEvidence?: number;
   /**
    * A regression corpus folder, as `dcomkit run --corpus`: its counterexamples replay before
    * the random runs, and new counterexamples are added to it. Default: none.
@@ -24,7 +27,10 @@ export interface ConformanceOptions {
   corpus?: string;
   /** Where counterexample files are written. Default .dcomkit/counterexamples, under the working directory. */
   out?: string;
-  /** Real ms the campaign may take (the timeout of the beforeAll that runs it). Default 600000 (10 minutes). */
+  /**
+   * Real ms the campaign may take (the timeout of the beforeAll that runs it). The campaign
+   * stops a little before, with what it has, and the adapter test fails. Default 600000 (10 minutes).
+   */
   timeout?: number;
   /** Options handed to the adapter factory's create(). Default none. */
   adapterOptions?: Record<string, unknown>;
@@ -46,6 +52,7 @@ export interface Settings {
   maxActions: number;
   shrinkTimeMs?: number;
   shrink: boolean;
+  minEvidence: number;
   corpus?: string;
   out: string;
   timeout: number;
@@ -88,6 +95,7 @@ export function resolveSettings(options: ConformanceOptions, env: NodeJS.Process
     maxActions: whole(options.maxActions ?? 20, 'maxActions', 1),
     ...(options.shrinkTime === undefined ? {} : { shrinkTimeMs: whole(options.shrinkTime, 'shrinkTime', 1) * 1000 }),
     shrink: options.shrink ?? true,
+    minEvidence: whole(options.minEvidence ?? DEFAULT_MIN_EVIDENCE, 'minEvidence', 1),
     ...(options.corpus === undefined ? {} : { corpus: options.corpus }),
     out: options.out ?? '.dcomkit/counterexamples',
     timeout: whole(options.timeout ?? 600_000, 'timeout', 1),

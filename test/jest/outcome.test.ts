@@ -37,15 +37,15 @@ describe('checkRule', () => {
   test('adapter errors fail in the adapter\'s words', () => {
     expect(checkErrors(result).pass).toBe(true);
     const fault = { kind: 'hang' as const, step: 'apply #3 (call)', notes: [], stderr: [] };
-    const check = checkErrors({ ...result, errors: [{ ...fault, run: 6, message: 'step apply took too long\nlast stderr: boom' }, { ...fault, run: -1, message: 'corpus case x: broken' }] });
+    const check = checkErrors({ ...result, errors: [{ ...fault, run: 6, message: 'step apply took too long\nlast stderr: boom' }, { ...fault, run: -1, corpusCase: 'x', message: 'broken' }] });
     expect(check.pass).toBe(false);
-    expect((check as { message: string }).message).toMatch(/adapter errors in 2 runs[\s\S]*run 7: step apply took too long\n {4}last stderr: boom\n {2}corpus: corpus case x: broken/);
+    expect((check as { message: string }).message).toMatch(/adapter errors in 2 runs[\s\S]*run 7: step apply took too long\n {4}last stderr: boom\n {2}corpus case x: broken/);
   });
 });
 
 describe('resolveSettings', () => {
   test('defaults, with the seed from the clock', () => {
-    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 100, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, out: '.dcomkit/counterexamples', timeout: 600_000, unimplemented: new Map() });
+    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 100, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, minEvidence: 5, out: '.dcomkit/counterexamples', timeout: 600_000, unimplemented: new Map() });
     expect(resolveSettings({ unimplemented: { 'CALL-AFTER-RECLAIM': ' no disconnect ' } }, {}).unimplemented).toEqual(new Map([['CALL-AFTER-RECLAIM', 'no disconnect']]));
   });
 
