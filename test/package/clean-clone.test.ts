@@ -10,8 +10,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expectExit, ROOT, sh, userEnv } from './helpers';
+import { hold, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 
-jest.setTimeout(900_000);
+jest.setTimeout(900_000); // beforeAll may wait for a real target's campaign to give the machine back
 
 let clone: string;
 // Its own Wine prefix: set-up must not re-register another checkout's.
@@ -31,7 +32,10 @@ function readmeCommands(): string[] {
   return m![1].split('\n');
 }
 
-beforeAll(() => {
+let release: (() => void) | undefined;
+
+beforeAll(async () => {
+  release = await hold(REAL_TARGET_CAMPAIGN);
   clone = mkdtempSync(join(tmpdir(), 'dcomkit-clone-'));
   const files = expectExit(sh('git ls-files -z --cached --others --exclude-standard', ROOT), 0, 'git ls-files').out.split('\0').filter(Boolean);
   for (const f of files) {
@@ -46,6 +50,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  release?.();
   if (clone) rmSync(clone, { recursive: true, force: true });
 });
 

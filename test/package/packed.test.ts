@@ -8,18 +8,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectExit, pack, ROOT, scratchProject, sh, type Packed } from './helpers';
+import { hold, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 
-jest.setTimeout(300_000);
+jest.setTimeout(900_000); // beforeAll may wait for a real target's campaign to give the machine back
 
 let packed: Packed;
 let project: string;
 
-beforeAll(() => {
+let release: (() => void) | undefined;
+
+beforeAll(async () => {
+  release = await hold(REAL_TARGET_CAMPAIGN);
   packed = pack(mkdtempSync(join(tmpdir(), 'dcomkit-pack-')));
   project = scratchProject(packed.tarball, ['jest@30.5.2', 'ts-jest@29.4.15', 'typescript@6.0.3', '@types/node@20.19.43']);
 });
 
 afterAll(() => {
+  release?.();
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
