@@ -35,7 +35,7 @@ Commands:
   rules      list the rule catalogue
   adapters   list the built-in adapters
   mutate     run the suite against every single-fault mutant of the reference world
-  setup      prepare this machine for an adapter: wine, chromium, python3
+  setup      prepare this machine for an adapter: wine, impacket, chromium, python3
 
 'dcomkit <command> --help' describes each command's options.`;
 

@@ -18,9 +18,9 @@ STEPS='
 node-modules  setup-node-modules.sh  the kit'"'"'s npm dependencies, in a source checkout (npm ci when node_modules is missing or older than the lock file)
 python3       setup-python3.sh       the Python example adapter (examples/python-adapter) and the --adapter-cmd tests
 chromium      install-chromium.sh    the HTML report'"'"'s browser test (test/report/browser.test.ts)
+impacket      setup-impacket.sh      the impacket adapter (adapters/impacket: python3-impacket for /usr/bin/python3) and its tests (test/impacket)
 wine          setup-wine.sh          the Wine adapter (adapters/wine) and its tests (test/wine)
 '
-# impacket    setup-impacket.sh      the impacket target (its line goes here with its script)
 
 names=()
 scripts=()

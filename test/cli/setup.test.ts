@@ -16,7 +16,7 @@ describe('dcomkit setup', () => {
     const r = dcomkit(['setup', '--list']);
     expect(r.code).toBe(0);
     const names = r.out.trim().split('\n');
-    expect(names).toEqual(expect.arrayContaining(['node-modules', 'python3', 'chromium', 'wine']));
+    expect(names).toEqual(expect.arrayContaining(['node-modules', 'python3', 'chromium', 'impacket', 'wine']));
     const listed = spawnSync('bash', [join(ROOT, 'scripts', 'setup.sh'), '--list'], { encoding: 'utf8' }).stdout;
     expect(listed.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(names);
     const help = dcomkit(['setup', '--help']);
@@ -34,7 +34,7 @@ describe('dcomkit setup', () => {
   });
 
   test.each([
-    [['setup'], /^dcomkit: setup needs a step: node-modules, python3, chromium, wine/],
+    [['setup'], /^dcomkit: setup needs a step: node-modules, python3, chromium, impacket, wine/],
     [['setup', 'wine', 'bogus'], /^dcomkit: unknown set-up step 'bogus'/],
   ])('%j is a usage error in one line', (args, message) => {
     const r = dcomkit(args);

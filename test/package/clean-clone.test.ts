@@ -83,12 +83,13 @@ test("the README's first command installs, builds and runs the suite on the refe
 test("the README's test command sets up what the tests need by itself, and a second time does nothing", () => {
   const [, tests] = readmeCommands();
   const first = expectExit(run(`${tests} -- --listTests`), 0, `${tests} (first)`);
-  expect(first.out).toMatch(/^setup: ready \(node-modules python3 chromium wine\)/m);
+  expect(first.out).toMatch(/^setup: ready \(node-modules python3 chromium impacket wine\)/m);
   expect(first.out).toMatch(/test\/package\/clean-clone\.test\.ts$/m);
   const again = expectExit(run(`${tests} -- --listTests`), 0, `${tests} (again)`);
   expect(again.out).toMatch(/setup-node-modules: node_modules is up to date/);
   expect(again.out).toMatch(/setup-python3: present/);
   expect(again.out).toMatch(/install-chromium: present/);
+  expect(again.out).toMatch(/setup-impacket: impacket \S+ already importable/);
   expect(again.out).toMatch(/setup-wine: packages present/);
   expect(again.out).not.toMatch(/npm ci|installing|building|creating the Wine prefix|registering/);
   expect(gitStatus()).toBe('');

@@ -37,8 +37,8 @@ describe('the tarball', () => {
     for (const f of [
       'package.json', 'README.md', 'LICENSE',
       'dist/index.js', 'dist/index.d.ts', 'dist/jest/index.js', 'dist/jest/index.d.ts', 'dist/cli/main.js', 'dist/spec/protocol.schema.json',
-      'dist/adapters/node-dcom/child.js', 'adapters/wine/src/driver.c', 'adapters/wine/src/server.c', 'adapters/wine/src/client.c', 'adapters/wine/run-driver.sh',
-      'scripts/setup.sh', 'scripts/setup-wine.sh', 'scripts/install-chromium.sh', 'scripts/setup-python3.sh', 'examples/python-adapter/adapter.py',
+      'dist/adapters/node-dcom/child.js', 'adapters/wine/src/driver.c', 'adapters/wine/src/server.c', 'adapters/wine/src/client.c', 'adapters/wine/run-driver.sh', 'adapters/impacket/driver.py',
+      'scripts/setup.sh', 'scripts/setup-wine.sh', 'scripts/setup-impacket.sh', 'scripts/install-chromium.sh', 'scripts/setup-python3.sh', 'examples/python-adapter/adapter.py',
     ]) expect([f, files.has(f)]).toEqual([f, true]);
     const unwanted = packed.files.filter((f) => /^(test|certificates|bench|dist\/bench|dist\/test|\.ci)\//.test(f) || /\.map$|\.test\.|tsbuildinfo/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
     expect(unwanted).toEqual([]);
