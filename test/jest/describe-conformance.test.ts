@@ -3,7 +3,7 @@
  * jest against the built kit, and the results jest reports are checked test by test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,9 +19,15 @@ interface Result {
   failureMessages: string[];
 }
 
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Runs fixture files in a child jest from a fresh working directory; returns its tests by block. */
 function runFixtures(pattern: string, env: NodeJS.ProcessEnv = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'dcomkit-jest-'));
+  scratch.push(cwd);
   const out = join(cwd, 'results.json');
   const config = JSON.stringify({ rootDir: FIXTURES, testMatch: ['**/*.fixture.js'], transform: {}, testEnvironment: 'node' });
   const r = spawnSync(process.execPath, [JEST, '--config', config, '--json', '--outputFile', out, pattern], {

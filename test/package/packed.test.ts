@@ -14,18 +14,20 @@ jest.setTimeout(900_000); // beforeAll may wait for a real target's campaign to 
 
 let packed: Packed;
 let project: string;
+let packDir: string;
 
 let release: (() => void) | undefined;
 
 beforeAll(async () => {
   release = await hold(REAL_TARGET_CAMPAIGN);
-  packed = pack(mkdtempSync(join(tmpdir(), 'dcomkit-pack-')));
+  packDir = mkdtempSync(join(tmpdir(), 'dcomkit-pack-'));
+  packed = pack(packDir);
   project = scratchProject(packed.tarball, ['jest@30.5.2', 'ts-jest@29.4.15', 'typescript@6.0.3', '@types/node@20.19.43']);
 });
 
 afterAll(() => {
   release?.();
-  if (project) rmSync(project, { recursive: true, force: true });
+  for (const dir of [project, packDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The installed command, as npx finds it (npx itself is used where it matters: it costs a second a call). */
