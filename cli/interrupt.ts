@@ -22,7 +22,7 @@ let installed = false;
 let busy = false;
 
 /** The signal campaigns listen to; aborted at the first SIGINT, SIGTERM or SIGHUP. */
-export const interruption = controller.signal;
+export const interruption: AbortSignal = controller.signal;
 
 /** The signal that interrupted the kit, if one did. */
 export function interruptedBy(): StopSignal | undefined {

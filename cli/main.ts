@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** dcomkit's command line: run, replay, certify, verify, diff, merge, rules, adapters. */
+/** dcomkit's command line: run, replay, certify, verify, diff, merge, rules, adapters, mutate, setup. */
 import { killAll } from '../adapters/process';
 import { KIT_VERSION } from '../runner';
 import { isAdapterFault } from '../spec';
@@ -13,6 +13,7 @@ import { verifyCommand } from './commands/verify';
 import { replayCommand } from './commands/replay';
 import { rulesCommand } from './commands/rules';
 import { runCommand } from './commands/run';
+import { setupCommand } from './commands/setup';
 import { EXIT, UsageError } from './errors';
 import { installInterrupts } from './interrupt';
 import { isWorker, supervise } from './supervisor';
@@ -34,6 +35,7 @@ Commands:
   rules      list the rule catalogue
   adapters   list the built-in adapters
   mutate     run the suite against every single-fault mutant of the reference world
+  setup      prepare this machine for an adapter: wine, impacket, chromium, python3
 
 'dcomkit <command> --help' describes each command's options.`;
 
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
   rules: rulesCommand,
   adapters: adaptersCommand,
   mutate: mutateCommand,
+  setup: setupCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

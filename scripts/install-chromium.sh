@@ -3,6 +3,7 @@
 # Idempotent: does nothing when /usr/bin/chromium is already there. Needs root (or sudo).
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
+  echo "install-chromium: present ($(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium))"
   exit 0
 fi
 SUDO=""

@@ -48,5 +48,11 @@ export interface SyncAdapter {
 export interface AdapterFactory {
   name: string;
   summary: string;
+  /**
+   * What every adapter create() makes can carry out and observe, when that is known without
+   * making one. Optional: describeConformance (dcomkit/jest) declares its tests before any
+   * adapter exists, and skips the rules an adapter cannot exercise only when it knows them.
+   */
+  capabilities?: Pick<Capabilities, 'actions' | 'observes'>;
   create(options?: Record<string, unknown>): Promise<Adapter>;
 }

@@ -28,7 +28,7 @@ export interface ImpacketOptions {
   tap?: ServerOptions['tap'];
 }
 
-const ACTIONS: Capabilities['actions'] = [
+export const IMPACKET_ACTIONS: Capabilities['actions'] = [
   'start',
   'activate',
   'queryInterface',
@@ -45,6 +45,9 @@ const ACTIONS: Capabilities['actions'] = [
   'serverCrash',
   'faultNextRelease',
 ];
+
+/** impacket exports no callbacks: none to observe. */
+export const IMPACKET_OBSERVES: Capabilities['observes'] = ['pings', 'reclaims', 'exits'];
 
 /** Steps after which the clock may not move on: guards against a timer loop at one instant. */
 const MAX_STEPS_PER_ADVANCE = 100_000;
@@ -75,8 +78,8 @@ export class ImpacketAdapter implements Adapter {
     this.capabilities = {
       name: 'impacket',
       version: options.version,
-      actions: ACTIONS,
-      observes: ['pings', 'reclaims', 'exits'],
+      actions: IMPACKET_ACTIONS,
+      observes: IMPACKET_OBSERVES,
       clock: { kind: 'virtual' },
     };
     this.idleMs = options.idleMs ?? 2_000;

@@ -1,6 +1,6 @@
 /** impacket's DCOM client (Debian python3-impacket) over real MSRPC against the loopback wire emulator. */
 import type { AdapterFactory } from '../../spec';
-import { ImpacketAdapter, type ImpacketOptions } from './adapter';
+import { IMPACKET_ACTIONS, IMPACKET_OBSERVES, ImpacketAdapter, type ImpacketOptions } from './adapter';
 import { ImpacketNotSetUpError, impacketSetup } from './setup';
 
 export { ImpacketAdapter, type ImpacketOptions } from './adapter';
@@ -15,6 +15,7 @@ export function createImpacketAdapter(options: Omit<ImpacketOptions, 'version'> 
 
 export const impacketAdapter: AdapterFactory = {
   name: 'impacket',
+  capabilities: { actions: IMPACKET_ACTIONS, observes: IMPACKET_OBSERVES },
   summary: "impacket's DCOM client (Debian python3-impacket, child Python processes on a virtual clock) against the loopback DCOM wire emulator (needs scripts/setup-impacket.sh)",
   async create(options?: Record<string, unknown>) {
     return createImpacketAdapter((options ?? {}) as Omit<ImpacketOptions, 'version'>);

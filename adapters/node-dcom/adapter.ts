@@ -36,7 +36,7 @@ export interface NodeDcomOptions {
 
 export const NODE_DCOM_VERSION = '1.0.9';
 
-const ACTIONS: Capabilities['actions'] = [
+export const NODE_DCOM_ACTIONS: Capabilities['actions'] = [
   'start',
   'activate',
   'queryInterface',
@@ -69,12 +69,15 @@ interface Proc {
   ended: boolean;
 }
 
+/** node-dcom has no callbacks to observe. */
+export const NODE_DCOM_OBSERVES: Capabilities['observes'] = ['pings', 'reclaims', 'exits'];
+
 export class NodeDcomAdapter implements Adapter {
   readonly capabilities: Capabilities = {
     name: 'node-dcom',
     version: NODE_DCOM_VERSION,
-    actions: ACTIONS,
-    observes: ['pings', 'reclaims', 'exits'],
+    actions: NODE_DCOM_ACTIONS,
+    observes: NODE_DCOM_OBSERVES,
     clock: { kind: 'virtual' },
   };
 

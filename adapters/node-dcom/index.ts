@@ -1,12 +1,13 @@
 /** node-dcom 1.0.9 over real MSRPC against the loopback wire emulator. */
 import type { AdapterFactory } from '../../spec';
-import { NodeDcomAdapter, type NodeDcomOptions } from './adapter';
+import { NODE_DCOM_ACTIONS, NODE_DCOM_OBSERVES, NodeDcomAdapter, type NodeDcomOptions } from './adapter';
 
 export { NodeDcomAdapter, type NodeDcomOptions } from './adapter';
 
 export const nodeDcomAdapter: AdapterFactory = {
   name: 'node-dcom',
   summary: 'node-dcom 1.0.9 (real client, child process, fake clock) against the loopback DCOM wire emulator',
+  capabilities: { actions: NODE_DCOM_ACTIONS, observes: NODE_DCOM_OBSERVES },
   async create(options?: Record<string, unknown>) {
     return new NodeDcomAdapter((options ?? {}) as NodeDcomOptions);
   },

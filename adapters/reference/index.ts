@@ -10,6 +10,9 @@ export { NT4_RELEASES, type Release } from './releases';
 /** 1.1.0: the simulation's randomness comes from Alea, so a seed's ping phases differ from 1.0.0. */
 export const REFERENCE_VERSION = '1.1.0';
 
+/** The simulation carries out every action and observes everything. */
+const SIMULATED: Pick<Capabilities, 'actions' | 'observes'> = { actions: [...ACTION_KINDS], observes: ['pings', 'reclaims', 'callbacks', 'exits'] };
+
 /** An Adapter over the in-process simulation; `behaviour` switches it to a faulty world. */
 export class SimulatedAdapter implements Adapter {
   readonly capabilities: Capabilities;
@@ -24,8 +27,8 @@ export class SimulatedAdapter implements Adapter {
     this.capabilities = {
       name,
       version,
-      actions: [...ACTION_KINDS],
-      observes: ['pings', 'reclaims', 'callbacks', 'exits'],
+      actions: [...SIMULATED.actions],
+      observes: [...SIMULATED.observes],
       clock: { kind: 'virtual' },
     };
   }
@@ -43,7 +46,7 @@ export class SimulatedAdapter implements Adapter {
 }
 
 export function simulatedFactory(name: string, summary: string, behaviour: Behaviour = CORRECT): AdapterFactory {
-  return { name, summary, create: async () => new SimulatedAdapter(name, behaviour) };
+  return { name, summary, capabilities: SIMULATED, create: async () => new SimulatedAdapter(name, behaviour) };
 }
 
 export const referenceAdapter = simulatedFactory(

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Adapter, AdapterFactory } from '../../spec/adapter';
+import type { Adapter, AdapterFactory, Capabilities } from '../../spec/adapter';
 import { defaultWorld } from '../../spec/world';
 import { spawnAdapter } from '../process';
 import { KIT_ROOT } from '../../spec/kit';
@@ -122,8 +122,18 @@ function readOptions(raw: Record<string, unknown> = {}): WineAdapterOptions {
   return options;
 }
 
+/**
+ * What the driver's hello announces (src/driver.c), for describeConformance to know before a
+ * Wine session starts; test/wine checks the two agree. Wine sends no pings the kit can see.
+ */
+const WINE_CAPABILITIES: Pick<Capabilities, 'actions' | 'observes'> = {
+  actions: ['setAccess', 'advance', 'start', 'initSecurity', 'activate', 'setBlanket', 'queryInterface', 'addRef', 'release', 'call', 'passCallback', 'exit', 'abandon', 'crash', 'invokeCallback', 'releaseCallback', 'disconnect'],
+  observes: ['reclaims', 'callbacks', 'exits'],
+};
+
 export const wineAdapter: AdapterFactory = {
   name: 'wine',
+  capabilities: WINE_CAPABILITIES,
   summary: "Wine 8.0's COM (ole32/combase/rpcss) with a mingw-built local server and clients, under faketime (needs scripts/setup-wine.sh)",
   create(options?: Record<string, unknown>) {
     return createWineAdapter(readOptions(options));

@@ -46,5 +46,25 @@ export async function exclusively<T>(name: string, work: () => Promise<T> | T): 
   }
 }
 
-/** The lock both real-target campaigns take. */
+/**
+ * Holds the lock until the returned function is called: for a whole test file, taken in its
+ * beforeAll and given back in its afterAll.
+ */
+export async function hold(name: string): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await new Promise<void>((taken) => {
+    void exclusively(name, () => {
+      taken();
+      return released;
+    });
+  });
+  return release;
+}
+
+/**
+ * The lock both real-target campaigns take, and the tests that keep both cores busy for a
+ * minute or more (test/package: npm installs, builds, a Wine prefix): a real target's campaign
+ * shrinks against real time and must not share the machine with them.
+ */
 export const REAL_TARGET_CAMPAIGN = 'real-target-campaign';

@@ -3,7 +3,7 @@
  * against Wine 8.0, asserting what Wine is known to do (shared/research/wine/README.md) and
  * what the kit must therefore find. Times are virtual ms (real ms x the faketime scale).
  */
-import { createWineAdapter } from '../../adapters/wine';
+import { createWineAdapter, wineAdapter } from '../../adapters/wine';
 import {
   HR,
   PING_SET_TIMEOUT_MS,
@@ -31,6 +31,11 @@ afterAll(async () => {
 });
 
 type Step = Action | { kind: 'advance'; ms: number };
+
+test("the factory declares what the driver's hello announces (describeConformance skips by it)", () => {
+  expect([...wineAdapter.capabilities!.actions].sort()).toEqual([...adapter.capabilities.actions].sort());
+  expect([...wineAdapter.capabilities!.observes].sort()).toEqual([...adapter.capabilities.observes].sort());
+});
 
 /** Resets, carries the steps out, and returns the events each step reported. */
 async function run(steps: Step[], world: World = defaultWorld(), seed = 1): Promise<{ all: AdapterEvent[]; per: AdapterEvent[][] }> {
