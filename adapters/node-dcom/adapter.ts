@@ -123,6 +123,9 @@ export class NodeDcomAdapter implements Adapter {
 
   async reset(_seed: number, _world: World): Promise<AdapterEvent[]> {
     await this.teardown();
+    // Spares missing (the first run's, a killed one's) start while the server does, not when
+    // the first program begins.
+    this.pool.fill();
     this.now = 0;
     this.events = [];
     this.server = await WireServer.start({

@@ -25,6 +25,11 @@ export class ProcessPool {
     private readonly reuse = true,
   ) {}
 
+  /** Starts spares now, if fewer than `size` are ready or on their way. */
+  fill(): void {
+    this.refill();
+  }
+
   private refill(): void {
     while (!this.closed && this.idle.length + this.spawning.length < this.size) {
       const p = ClientProcess.spawn(this.options);
