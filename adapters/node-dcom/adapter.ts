@@ -27,7 +27,10 @@ export interface NodeDcomOptions {
    * its byte counts and the server's do not match (default 1000; normally they match first).
    */
   idleMs?: number;
-  /** Client processes kept ready ahead of need (default 2). */
+  /**
+   * Client processes kept ready ahead of need (default 1: with recycling, the processes of
+   * the run before are ready for the next, and each spare costs a quarter of a CPU second).
+   */
   spares?: number;
   /**
    * Recycle a client process whose program has ended (exited, or still running when its run
@@ -102,7 +105,7 @@ export class NodeDcomAdapter implements Adapter {
     this.socketTimeoutMs = options.socketTimeoutMs ?? 3_000;
     this.idleMs = options.idleMs ?? 1_000;
     this.reuse = options.reuse ?? true;
-    this.pool = new ProcessPool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 2, this.reuse);
+    this.pool = new ProcessPool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 1, this.reuse);
   }
 
   /** Ports of the emulator, for tests and debugging. */
