@@ -24,9 +24,9 @@ export const WINE_SETUP_SCRIPT = join(KIT_ROOT, 'scripts', 'setup-wine.sh');
  * advances and the settle period): at x480 that is 3-5 real seconds, and `dcomkit run
  * --adapter wine --runs 20` finishes, shrinking included, within three minutes. Every time
  * bound is then widened by 480 virtual seconds (one real second), and the 6-minute rundown
- * window plus that still ends well inside the settle period. Higher speed-ups leave Wine's
- * own timeouts (scaled too) shorter than a busy machine's real latencies: above x480,
- * activations began to fail with E_NOINTERFACE under load.
+ * window plus that still ends well inside the settle period. Wine's own timeouts shrink too:
+ * on a loaded machine an activation fails with E_NOINTERFACE now and then at x480, more often
+ * above (adapters/wine/README.md, "Speed-up").
  */
 export const DEFAULT_WINE_SCALE = 480;
 
