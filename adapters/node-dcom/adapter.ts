@@ -14,7 +14,6 @@ import type { ClientProcess } from './child-process';
 import { ProcessPool } from './pool';
 import type { ChildState, ProgramStep, StepResult } from './messages';
 
-
 export interface NodeDcomOptions {
   /** node-dcom's session socket timeout (virtual ms); it must not be 0. */
   socketTimeoutMs?: number;
