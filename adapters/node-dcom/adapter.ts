@@ -327,8 +327,13 @@ export class NodeDcomAdapter implements Adapter {
    * the machine's load picks, so the same actions give the same trace.
    *
    * `first` are the children's states just reported (a tick's answers), which stand for the
-   * first poll. Returns the last poll's states when it ended with nothing in flight (what the
-   * clock reads the next timers from), otherwise null.
+   * first poll. A child last seen idle (nothing pending or queued, every byte of its
+   * connections read at both ends) is not asked again while the server's side of its
+   * connections stays as it was: nothing else can wake it (its timers are fake, the clock
+   * stands still here, and the kit sends it nothing), so its answer could not differ, and
+   * asking every child on every poll was most of a run's cost. Returns the last poll's states
+   * when it ended with nothing in flight (what the clock reads the next timers from),
+   * otherwise null.
    */
   private async quiesce(done?: () => boolean, first?: Map<Proc, ChildState | null>): Promise<Map<Proc, ChildState | null> | null> {
     const server = this.requireServer();
@@ -336,14 +341,21 @@ export class NodeDcomAdapter implements Adapter {
     let since = performance.now();
     const began = since;
     let calm = 0;
-    let given = first;
+    const last = new Map(first);
     for (let poll = 0; ; poll++) {
       const asked = performance.now();
       // Busy that never settles (a child spinning on something) must not stall the kit.
       if (asked - began > QUIESCE_LIMIT_MS) return this.flush(server);
       const live = this.live();
-      const states = given && live.every((p) => given!.has(p)) ? live.map((p) => given!.get(p)!) : await Promise.all(live.map((p) => p.client.state()));
-      given = undefined;
+      // Read before the answers: bytes the server writes meanwhile show in settled() below.
+      const flows = server.flows();
+      const states = await Promise.all(
+        live.map((p) => {
+          const before = last.get(p);
+          return before !== undefined && (poll === 0 || idle(before, flows)) ? before : p.client.state();
+        }),
+      );
+      live.forEach((p, i) => last.set(p, states[i]));
       const polled = () => new Map(live.map((p, i) => [p, states[i]]));
       // An answer still in the outbox belongs to this moment: it goes out before time moves.
       if (server.queued === 0) {
@@ -470,6 +482,17 @@ function settled(states: Array<ChildState | null>, server: Map<number, [number, 
   }
   // A connection only the server still holds: the client's close is on its way.
   return [...server.keys()].every((port) => matched.has(port));
+}
+
+/** A child that waits on nothing but time or the server, with nothing of its own in flight. */
+function idle(s: ChildState | null, server: Map<number, [number, number]>): boolean {
+  if (s === null) return true;
+  if (s.pending > 0 || s.queued > 0 || s.work.length > 0) return false;
+  for (const [port, written, read] of s.flows) {
+    const other = server.get(port);
+    if (!other || other[0] !== written || other[1] !== read) return false;
+  }
+  return true;
 }
 
 /** Real ms quiesce() waits for activity to settle before giving up on it. */
