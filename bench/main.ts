@@ -1,12 +1,12 @@
 /**
  * The kit's benchmark (`npm run bench`; not part of CI): throughput on the reference adapter
  * against the bare simulation; the settle period on the same runs settled until nothing is
- * left to judge and for the fixed ten ping periods (reference, node-dcom, Wine); `dcomkit run`
- * on the real targets, runs per second with one worker; detection power on every known-bad
- * NT4 release and every mutant; oracle cost against trace length. Prints tables, writes
- * bench/results.json. `--skip-real` leaves node-dcom and Wine out, `--skip-wine` Wine alone
- * (also left out when scripts/setup-wine.sh has not run), `--only-real` keeps just the
- * settle and real-target sections.
+ * left to judge and for the fixed ten ping periods (reference, node-dcom, impacket, Wine);
+ * `dcomkit run` on the real targets, runs per second with one worker; detection power on
+ * every known-bad NT4 release and every mutant; oracle cost against trace length. Prints
+ * tables, writes bench/results.json. `--skip-real` leaves node-dcom, impacket and Wine out,
+ * `--skip-wine` Wine alone (impacket and Wine are also left out when their set-up scripts
+ * have not run), `--only-real` keeps just the settle and real-target sections.
  *
  * Times are CPU time of this process (user + system) unless marked wall: the machine is
  * shared, and CPU time is what the kit costs. Real targets are measured in wall time, with the
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
+import { createImpacketAdapter, impacketSetup } from '../adapters/impacket';
 import { NodeDcomAdapter } from '../adapters/node-dcom';
 import { NT4_RELEASES, ReferenceWorld, SimulatedAdapter, type Behaviour } from '../adapters/reference';
 import { MUTANTS } from '../adapters/reference/mutants';
@@ -508,6 +509,14 @@ async function settleSection(generator: GeneratorOptions, real: boolean, wine: b
       await nodeDcom.close();
     }
   }
+  if (real && !('problem' in impacketSetup())) {
+    const impacket = createImpacketAdapter();
+    try {
+      settles.push(await settleOn('impacket', impacket, 30, 1, generator, true));
+    } finally {
+      await impacket.close();
+    }
+  }
   if (real && wine) {
     const adapter = await createWineAdapter();
     try {
@@ -525,11 +534,14 @@ async function settleSection(generator: GeneratorOptions, real: boolean, wine: b
   return settles;
 }
 
-/** `dcomkit run` on node-dcom (three seeds, shrinking off) and on Wine with default settings. */
+/** `dcomkit run` on node-dcom and impacket (three seeds, shrinking off) and on Wine with default settings. */
 function realSection(wine: string | undefined): RealRun[] {
   console.log('\nReal targets, `dcomkit run` timed from outside (runs per second leave shrinking out; CPU counts every process the command started):');
   const real: RealRun[] = [];
   for (const seed of [1, 2, 3]) real.push(cliRun('node-dcom', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
+  const impacket = impacketSetup();
+  if ('problem' in impacket) console.log(`(impacket not measured: ${impacket.problem})`);
+  else for (const seed of [1, 2, 3]) real.push(cliRun('impacket', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
   // Default settings: the default speed-up and the real-clock shrink budget.
   if (wine === undefined) real.push(cliRun('wine', ['--runs', '20', '--seed', '1']));
   else console.log(`(wine ${wine === 'skipped' ? 'skipped' : `not measured: ${wine}`})`);
