@@ -62,3 +62,13 @@ export function selectionFor(capabilities: Capabilities, profile: Profile, only:
 export function checkersOf(selection: Selection): Checker[] {
   return selection.active.map((r) => new CHECKERS[r.id](r.id as never, selection.ctx));
 }
+
+/** Whether a rule's checker waits on deadlines (overrides Checker.pendingUntil). */
+function waits(rule: Rule): boolean {
+  return CHECKERS[rule.id].prototype.pendingUntil !== Checker.prototype.pendingUntil;
+}
+
+/** Of a selection the adapter can show, a fresh checker for each rule that waits on deadlines. */
+export function waitingCheckersOf(selection: Selection): Checker[] {
+  return selection.active.filter(waits).map((r) => new CHECKERS[r.id](r.id as never, selection.ctx));
+}

@@ -12,8 +12,8 @@
  * time passes.
  */
 import { PING_SET_TIMEOUT_MS, type Trace } from '../spec';
-import { Checker } from './checker';
-import { checkersOf, selectionFor } from './select';
+import type { Checker } from './checker';
+import { selectionFor, waitingCheckersOf } from './select';
 import { RunState } from './state';
 
 /** Deadlines are the same under every profile; only severities differ. */
@@ -33,7 +33,7 @@ export class SettleWatch {
   constructor(private readonly trace: Trace) {
     const selection = selectionFor(trace.capabilities, PROFILE, undefined);
     this.state = new RunState(trace);
-    this.waiting = checkersOf(selection).filter((c) => c.pendingUntil !== Checker.prototype.pendingUntil);
+    this.waiting = waitingCheckersOf(selection);
     this.silence = trace.capabilities.observes.includes('pings') ? selection.ctx.bound(PING_SET_TIMEOUT_MS) : undefined;
   }
 
