@@ -1,34 +1,57 @@
 /**
  * The kit's benchmark (`npm run bench`; not part of CI): throughput on the reference adapter
- * against the bare simulation, detection power on every known-bad NT4 release and every
- * mutant, and oracle cost against trace length. Prints a table, writes bench/results.json.
+ * against the bare simulation; the settle period on the same runs settled until nothing is
+ * left to judge and for the fixed ten ping periods (reference, node-dcom, impacket, Wine);
+ * `dcomkit run` on the real targets, runs per second with one worker; detection power on
+ * every known-bad NT4 release and every mutant; oracle cost against trace length. Prints
+ * tables, writes bench/results.json. `--skip-real` leaves node-dcom, impacket and Wine out,
+ * `--skip-wine` Wine alone (impacket and Wine are also left out when their set-up scripts
+ * have not run), `--only-real` keeps just the settle and real-target sections.
  *
  * Times are CPU time of this process (user + system) unless marked wall: the machine is
- * shared, and CPU time is what the kit costs.
+ * shared, and CPU time is what the kit costs. Real targets are measured in wall time, with the
+ * load average beside, since their runs wait on real processes.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { createImpacketAdapter, impacketSetup } from '../adapters/impacket';
+import { NodeDcomAdapter } from '../adapters/node-dcom';
 import { NT4_RELEASES, ReferenceWorld, SimulatedAdapter, type Behaviour } from '../adapters/reference';
 import { MUTANTS } from '../adapters/reference/mutants';
+import { DEFAULT_WINE_SCALE, createWineAdapter, wineSetupProblem } from '../adapters/wine';
 import { runArb, type GeneratorOptions } from '../generators';
 import { judge } from '../oracles';
-import { KIT_ROOT, executeRun, replayActions, runCampaign } from '../runner';
+import { KIT_ROOT, TraceRecorder, executeRun, replayActions, runCampaign, type RunRecord } from '../runner';
 import { hunt, shrinkHunted } from '../runner/hunt';
-import { SETTLE_MS, type Action, type Profile, type RuleId, type Trace, type World } from '../spec';
+import { SETTLE_MS, settleMs, type Action, type Adapter, type Profile, type RuleId, type Trace, type World } from '../spec';
 
 /** What replays a run on the bare model. */
 interface Replay {
   seed: number;
   world: World;
   actions: Action[];
+  /** The settle chunks the kit let pass after the actions. */
+  settle: number[];
 }
 
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** CPU ms of this process's children that have ended and been reaped (Linux; 0 elsewhere). */
+function childCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    // Fields 16 and 17 of the whole line (cutime, cstime), in clock ticks of (nearly always) 10 ms.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 function machine() {
@@ -116,7 +139,7 @@ async function throughput(maxActions: number, runs: number): Promise<Throughput>
   await fc.assert(
     fc.asyncProperty(runArb(adapter.capabilities, generator), async (input) => {
       const record = await executeRun(adapter, input);
-      runsMade.push({ seed: record.trace.seed, world: record.trace.world, actions: record.actions });
+      runsMade.push({ seed: record.trace.seed, world: record.trace.world, actions: record.actions, settle: settleChunks(record) });
     }),
     { seed: 1, numRuns: runs },
   );
@@ -131,7 +154,7 @@ async function throughput(maxActions: number, runs: number): Promise<Throughput>
       if (a.kind === 'advance') world.advance(a.ms);
       else world.apply(a);
     }
-    world.advance(SETTLE_MS);
+    for (const ms of r.settle) world.advance(ms);
   };
   for (const r of runsMade.slice(0, 20)) replay(r); // warm-up
   const bare: number[] = [];
@@ -164,6 +187,130 @@ async function throughput(maxActions: number, runs: number): Promise<Throughput>
     bareActionsPerSec: (passActions / bareCpuMs) * 1000,
     overhead: kitCpuMs / bareCpuMs,
     judgeShare: judgeCpuMs / kitCpuMs,
+  };
+}
+
+// --- settle period -------------------------------------------------------------------------
+
+function settleChunks(record: RunRecord): number[] {
+  return record.trace.events.flatMap((e) => (e.kind === 'action' && e.settle && e.action.kind === 'advance' ? [e.action.ms] : []));
+}
+
+/** A run's actions again, settled as the runner did before: the fixed ten ping periods. */
+async function withFixedSettle(adapter: Adapter, run: RunRecord): Promise<RunRecord> {
+  const recorder = new TraceRecorder(adapter, run.trace.seed, run.trace.world);
+  await recorder.reset();
+  for (const a of run.actions) await recorder.apply(a);
+  await recorder.apply({ kind: 'advance', ms: SETTLE_MS }, true);
+  return { trace: recorder.trace(), actions: recorder.actions };
+}
+
+/** Status and number of violations of every rule, strict and nt4: what a verdict is made of. */
+function outcomes(trace: Trace): string {
+  return (['strict', 'nt4'] as const).map((p) => judge(trace, p).map((o) => `${o.status}:${o.violations.length}`).join(',')).join('|');
+}
+
+interface SettleMeasure {
+  adapter: string;
+  runs: number;
+  /** Mean virtual seconds of settle per run: until nothing is left to judge, and the fixed period before. */
+  earlyS: number;
+  fixedS: number;
+  /** Wall ms the same runs took each way (a real-clock adapter's settle is wall time). */
+  earlyWallMs: number;
+  fixedWallMs: number;
+  /** Runs judged differently after the two settles (strict and nt4, status and violation count per rule). */
+  differ: number;
+  load: string;
+}
+
+/**
+ * The same generated runs settled both ways, on one adapter. With `warm`, the runs are made
+ * once untimed (start-up, JIT) and both ways are timed as replays of their actions; without,
+ * the generated runs themselves are timed (an adapter that takes minutes per pass).
+ */
+async function settleOn(name: string, adapter: Adapter, runs: number, seed: number, generator: GeneratorOptions, warm: boolean): Promise<SettleMeasure> {
+  const inputs = fc.sample(runArb(adapter.capabilities, generator), { seed, numRuns: runs });
+  let early: RunRecord[] = [];
+  let w0 = performance.now();
+  for (const input of inputs) early.push(await executeRun(adapter, input));
+  if (warm) {
+    const made = early;
+    early = [];
+    w0 = performance.now();
+    for (const run of made) early.push(await replayActions(adapter, run.trace.seed, run.trace.world, run.actions));
+  }
+  const earlyWallMs = performance.now() - w0;
+  const fixed: RunRecord[] = [];
+  const w1 = performance.now();
+  for (const run of early) fixed.push(await withFixedSettle(adapter, run));
+  const fixedWallMs = performance.now() - w1;
+  const mean = (rs: RunRecord[]) => rs.reduce((sum, r) => sum + (settleMs(r.trace.events) ?? 0), 0) / rs.length / 1000;
+  return {
+    adapter: name,
+    runs,
+    earlyS: mean(early),
+    fixedS: mean(fixed),
+    earlyWallMs,
+    fixedWallMs,
+    differ: early.filter((r, i) => outcomes(r.trace) !== outcomes(fixed[i].trace)).length,
+    load: readLoad(),
+  };
+}
+
+// --- real targets ----------------------------------------------------------------------------
+
+interface RealRun {
+  adapter: string;
+  command: string;
+  /** Worker processes carrying out runs (1 until `--workers` exists). */
+  workers: number;
+  runs: number;
+  wallMs: number;
+  /** Of the wall time, shrinking. */
+  shrinkMs: number;
+  /** Runs per wall second, shrinking left out. */
+  runsPerSec: number;
+  /** CPU ms of the command and everything it started, per run. */
+  cpuMsPerRun: number;
+  exitCode: number | null;
+  verdicts: string;
+  load: { before: string; after: string };
+}
+
+/** `dcomkit run` itself, as a user types it, timed from outside with its children's CPU. */
+function cliRun(adapter: string, args: string[]): RealRun {
+  const json = join(KIT_ROOT, 'bench', `.bench-${adapter}-${process.pid}.json`);
+  const out = join(KIT_ROOT, 'bench', `.bench-${adapter}-${process.pid}-cx`);
+  const argv = [join(KIT_ROOT, 'dist', 'cli', 'main.js'), 'run', '--adapter', adapter, ...args, '--json', json, '--out', out];
+  const before = readLoad();
+  const c0 = childCpuMs();
+  const w0 = performance.now();
+  const r = spawnSync(process.execPath, argv, { cwd: KIT_ROOT, encoding: 'utf8', timeout: 15 * 60_000 });
+  const wallMs = performance.now() - w0;
+  const cpu = childCpuMs() - c0;
+  let result: { runs: number; stats: { shrinkMs: number }; rules: Array<{ rule: { id: string }; verdict: string; runs: number; failures: number }> } | undefined;
+  try {
+    result = JSON.parse(readFileSync(json, 'utf8'));
+  } catch {
+    result = undefined;
+  }
+  rmSync(json, { force: true });
+  rmSync(out, { recursive: true, force: true });
+  const runs = result?.runs ?? 0;
+  const shrinkMs = result?.stats.shrinkMs ?? 0;
+  return {
+    adapter,
+    command: `dcomkit run --adapter ${adapter} ${args.join(' ')}`,
+    workers: 1,
+    runs,
+    wallMs,
+    shrinkMs,
+    runsPerSec: runs / ((wallMs - shrinkMs) / 1000),
+    cpuMsPerRun: cpu / Math.max(1, runs),
+    exitCode: r.status,
+    verdicts: result ? result.rules.map((t) => `${t.rule.id} ${t.verdict} ${t.runs}/${t.failures}`).join('; ') : (r.stderr || r.error?.message || '').trim().split('\n')[0],
+    load: { before, after: readLoad() },
   };
 }
 
@@ -318,22 +465,9 @@ function table(rows: string[][]): string {
   return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seeds: { type: 'string' },
-      'max-runs': { type: 'string' },
-      only: { type: 'string' },
-      'skip-detection': { type: 'boolean' },
-      out: { type: 'string' },
-    },
-  });
-  const seeds = Number(values.seeds ?? 10);
-  const maxRuns = Number(values['max-runs'] ?? 3000);
-  const generator: GeneratorOptions = { maxActions: 20 };
-  const m = machine();
-  console.log(`dcomkit bench on ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.load}\n`);
+// --- sections of the report ------------------------------------------------------------------
 
+async function throughputSection(): Promise<Throughput[]> {
   console.log(`Throughput on the reference adapter (CPU time, median of ${PASSES} campaigns after two warm-up campaigns, each without shrinking; kit = a campaign: generate + apply + record + judge + tally):`);
   const tp: Throughput[] = [];
   for (const [maxActions, runs] of [
@@ -359,33 +493,95 @@ async function main(): Promise<void> {
       ]),
     ]),
   );
+  return tp;
+}
 
-  const detections: Detection[] = [];
-  if (!values['skip-detection']) {
-    console.log(`\nDetection (${seeds} campaign seeds, at most ${maxRuns} runs each, runs of at most ${generator.maxActions} actions):`);
-    const only = values.only?.split(',');
-    for (const s of subjects()) {
-      if (only && !only.includes(s.name)) continue;
-      const d = await detect(s, seeds, maxRuns, generator);
-      detections.push(d);
-      process.stderr.write(`  ${d.subject} ${d.rule}: median ${d.runsMedian} runs\n`);
+/** The same runs settled both ways: on the reference, and on node-dcom and Wine when asked. */
+async function settleSection(generator: GeneratorOptions, real: boolean, wine: boolean): Promise<SettleMeasure[]> {
+  console.log('\nSettle period: the same runs settled until nothing is left to judge (after) and for the fixed ten ping periods (before); mean virtual seconds per run, wall time for all runs:');
+  const settles: SettleMeasure[] = [];
+  settles.push(await settleOn('reference', new SimulatedAdapter('reference'), 3000, 1, generator, true));
+  if (real) {
+    const nodeDcom = new NodeDcomAdapter();
+    try {
+      settles.push(await settleOn('node-dcom', nodeDcom, 30, 1, generator, true));
+    } finally {
+      await nodeDcom.close();
     }
-    console.log(
-      table([
-        ['subject', 'rule', 'detected', 'runs to 1st failure (median / worst)', 'time to detect (median cpu / wall)', 'shrunk (median / worst) vs minimal', 'shrink time (median / worst)'],
-        ...detections.map((d) => [
-          d.kind === 'mutant' ? `mutant ${d.subject}` : d.subject,
-          d.kind === 'mutant' && d.killedBy.length && !d.killedBy.includes(d.rule) ? `${d.killedBy.join(', ')} (expected ${d.rule})` : d.rule,
-          `${d.detected}/${d.seeds}`,
-          `${fmt(d.runsMedian)} / ${fmt(d.runsWorst)}`,
-          `${fmt(d.detectCpuMsMedian)} ms / ${fmt(d.detectWallMsMedian)} ms`,
-          `${fmt(d.shrunkMedian)} / ${fmt(d.shrunkWorst)} vs ${d.minimal}`,
-          `${fmt(d.shrinkMsMedian)} ms / ${fmt(d.shrinkMsWorst)} ms`,
-        ]),
-      ]),
-    );
   }
+  if (real && !('problem' in impacketSetup())) {
+    const impacket = createImpacketAdapter();
+    try {
+      settles.push(await settleOn('impacket', impacket, 30, 1, generator, true));
+    } finally {
+      await impacket.close();
+    }
+  }
+  if (real && wine) {
+    const adapter = await createWineAdapter();
+    try {
+      settles.push(await settleOn(`wine (x${DEFAULT_WINE_SCALE})`, adapter, 20, 1, generator, false));
+    } finally {
+      await adapter.close();
+    }
+  }
+  console.log(
+    table([
+      ['adapter', 'runs', 'settle per run, after', 'settle per run, before', 'wall, after', 'wall, before', 'runs judged differently', 'load'],
+      ...settles.map((m) => [m.adapter, String(m.runs), `${fmt(m.earlyS, 1)} s`, `${fmt(m.fixedS, 1)} s`, `${fmt(m.earlyWallMs / 1000, 2)} s`, `${fmt(m.fixedWallMs / 1000, 2)} s`, String(m.differ), m.load]),
+    ]),
+  );
+  return settles;
+}
 
+/** `dcomkit run` on node-dcom and impacket (three seeds, shrinking off) and on Wine with default settings. */
+function realSection(wine: string | undefined): RealRun[] {
+  console.log('\nReal targets, `dcomkit run` timed from outside (runs per second leave shrinking out; CPU counts every process the command started):');
+  const real: RealRun[] = [];
+  for (const seed of [1, 2, 3]) real.push(cliRun('node-dcom', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
+  const impacket = impacketSetup();
+  if ('problem' in impacket) console.log(`(impacket not measured: ${impacket.problem})`);
+  else for (const seed of [1, 2, 3]) real.push(cliRun('impacket', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
+  // Default settings: the default speed-up and the real-clock shrink budget.
+  if (wine === undefined) real.push(cliRun('wine', ['--runs', '20', '--seed', '1']));
+  else console.log(`(wine ${wine === 'skipped' ? 'skipped' : `not measured: ${wine}`})`);
+  console.log(
+    table([
+      ['command', 'runs', 'wall', 'of which shrinking', 'runs/s, 1 worker', 'CPU per run', 'load before / after', 'exit'],
+      ...real.map((r) => [r.command, String(r.runs), `${fmt(r.wallMs / 1000, 1)} s`, `${fmt(r.shrinkMs / 1000, 1)} s`, fmt(r.runsPerSec, 2), `${fmt(r.cpuMsPerRun)} ms`, `${r.load.before} / ${r.load.after}`, String(r.exitCode)]),
+    ]),
+  );
+  for (const r of real) console.log(`  ${r.command}: ${r.verdicts}`);
+  return real;
+}
+
+async function detectionSection(seeds: number, maxRuns: number, generator: GeneratorOptions, only: string[] | undefined): Promise<Detection[]> {
+  console.log(`\nDetection (${seeds} campaign seeds, at most ${maxRuns} runs each, runs of at most ${generator.maxActions} actions):`);
+  const detections: Detection[] = [];
+  for (const s of subjects()) {
+    if (only && !only.includes(s.name)) continue;
+    const d = await detect(s, seeds, maxRuns, generator);
+    detections.push(d);
+    process.stderr.write(`  ${d.subject} ${d.rule}: median ${d.runsMedian} runs\n`);
+  }
+  console.log(
+    table([
+      ['subject', 'rule', 'detected', 'runs to 1st failure (median / worst)', 'time to detect (median cpu / wall)', 'shrunk (median / worst) vs minimal', 'shrink time (median / worst)'],
+      ...detections.map((d) => [
+        d.kind === 'mutant' ? `mutant ${d.subject}` : d.subject,
+        d.kind === 'mutant' && d.killedBy.length && !d.killedBy.includes(d.rule) ? `${d.killedBy.join(', ')} (expected ${d.rule})` : d.rule,
+        `${d.detected}/${d.seeds}`,
+        `${fmt(d.runsMedian)} / ${fmt(d.runsWorst)}`,
+        `${fmt(d.detectCpuMsMedian)} ms / ${fmt(d.detectWallMsMedian)} ms`,
+        `${fmt(d.shrunkMedian)} / ${fmt(d.shrunkWorst)} vs ${d.minimal}`,
+        `${fmt(d.shrinkMsMedian)} ms / ${fmt(d.shrinkMsWorst)} ms`,
+      ]),
+    ]),
+  );
+  return detections;
+}
+
+async function oracleSection(): Promise<OracleCost[]> {
   console.log('\nOracle cost against trace length (judge, all rules, strict):');
   const trace = await longTrace(10_000);
   const costs = oracleCosts(trace, [100, 1000, 10_000]);
@@ -395,8 +591,37 @@ async function main(): Promise<void> {
       ...costs.map((c) => [String(c.events), fmt(c.usPerEvent, 2), fmt(c.usPerEvent / costs[0].usPerEvent, 2), fmt(Math.log(c.events) / Math.log(costs[0].events), 2)]),
     ]),
   );
+  return costs;
+}
 
-  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, detections, oracleCost: costs };
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seeds: { type: 'string' },
+      'max-runs': { type: 'string' },
+      only: { type: 'string' },
+      'skip-detection': { type: 'boolean' },
+      'skip-real': { type: 'boolean' },
+      'skip-wine': { type: 'boolean' },
+      'only-real': { type: 'boolean' },
+      out: { type: 'string' },
+    },
+  });
+  const seeds = Number(values.seeds ?? 10);
+  const maxRuns = Number(values['max-runs'] ?? 3000);
+  const generator: GeneratorOptions = { maxActions: 20 };
+  const m = machine();
+  console.log(`dcomkit bench on ${m.nproc} CPUs (${m.cpu}), node ${m.node}, load ${m.load}\n`);
+
+  const onlyReal = values['only-real'] === true;
+  const tp = onlyReal ? [] : await throughputSection();
+  const wine = values['skip-wine'] || values['skip-real'] ? 'skipped' : wineSetupProblem();
+  const settles = await settleSection(generator, !values['skip-real'], wine === undefined);
+  const real = values['skip-real'] ? [] : realSection(wine);
+  const detections = values['skip-detection'] || onlyReal ? [] : await detectionSection(seeds, maxRuns, generator, values.only?.split(','));
+  const costs = onlyReal ? [] : await oracleSection();
+
+  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, settle: settles, realTargets: real, detections, oracleCost: costs };
   const out = values.out ?? join(KIT_ROOT, 'bench', 'results.json');
   writeFileSync(out, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${out}`);

@@ -29,6 +29,15 @@ export abstract class Checker {
   /** Called once after the last event. */
   finish(_s: RunState): void {}
 
+  /**
+   * Until when (virtual ms, inclusive) the mere passing of time could still change this
+   * rule's outcome, were no further action to come: a deadline it is waiting on. -Infinity
+   * when nothing is pending. What the settle period waits for (oracles/settle.ts).
+   */
+  pendingUntil(_s: RunState): number {
+    return -Infinity;
+  }
+
   protected exercise(situation?: string): void {
     this.exercised = true;
     if (situation) this.situations.add(situation);

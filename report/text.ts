@@ -1,5 +1,5 @@
 /** Plain-text rendering of campaign results and counterexamples, for terminals and CI logs. */
-import { defaultWorld, describeAction, describeEvent, describeAccess, formatMs, MACHINES, VERDICTS, type World } from '../spec';
+import { defaultWorld, describeAction, describeEvent, describeAccess, formatMs, MACHINES, settleMs, VERDICTS, type World } from '../spec';
 import type { CampaignResult, Counterexample, RuleTally, RunError } from '../runner';
 import type { Capabilities, Profile } from '../spec';
 import { describeRow, traceRows } from './trace';
@@ -118,8 +118,9 @@ export function formatCounterexample(cx: Counterexample, replay?: string): strin
   // authenticates) goes right under it, in full.
   const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `        adapter note: ${(e as { text: string }).text}`);
   cx.actions.forEach((a, i) => lines.push(`    ${String(i + 1).padStart(2)}. ${describeAction(a)}`, ...notes(i)));
-  const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
-  if (settle?.kind === 'action' && settle.action.kind === 'advance') lines.push(`        (then the runner lets ${formatMs(settle.action.ms)} pass)`, ...notes(settle.step));
+  // The settle period's chunks all carry the step after the last action.
+  const settle = settleMs(cx.trace);
+  if (settle !== undefined) lines.push(`        (then the runner lets ${formatMs(settle)} pass)`, ...notes(cx.actions.length));
   for (const v of cx.violations.slice(0, 3)) {
     lines.push(`  ${v.severity === 'fail' ? 'violation' : 'non-strict'}: ${v.message}`);
     for (const e of v.events) lines.push(`      ${describeEvent(e)}`);

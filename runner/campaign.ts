@@ -48,9 +48,16 @@ export interface CampaignOptions {
   shrink?: boolean;
   /**
    * Most real ms spent shrinking one rule's counterexample; the smallest failing run found by
-   * then stands. For adapters whose runs cost real seconds. Default: no limit.
+   * then stands. For adapters whose runs cost real seconds. Default: no limit, or
+   * REAL_CLOCK_SHRINK.ruleMs for an adapter on a real clock.
    */
   shrinkTimeMs?: number;
+  /**
+   * Most real ms spent shrinking all rules together; a rule whose turn comes after that keeps
+   * the smallest failing run seen so far. Default: no limit, or REAL_CLOCK_SHRINK.totalMs for
+   * an adapter on a real clock when shrinkTimeMs is not given either.
+   */
+  shrinkTotalMs?: number;
   /** Real ms one adapter step may take before the run ends in an adapter error. Default 60 s. */
   stepLimitMs?: number;
   /** Called after each generated run and each shrink attempt. */
@@ -77,6 +84,23 @@ export interface CampaignOptions {
    * 1 only, so merged shards count each case once.
    */
   shard?: Shard;
+}
+
+/**
+ * The shrink budget an adapter on a real clock gets by default: every shrink attempt is a
+ * whole run in real time, and an unlimited shrink kept a 20-run campaign on Wine going for
+ * more than a quarter of an hour.
+ */
+export const REAL_CLOCK_SHRINK = { ruleMs: 20_000, totalMs: 45_000 } as const;
+
+/** The shrink budget a campaign works with: per rule and overall, undefined for no limit. */
+export function shrinkBudget(clock: Capabilities['clock'], options: Pick<CampaignOptions, 'shrinkTimeMs' | 'shrinkTotalMs'>): { ruleMs?: number; totalMs?: number } {
+  const real = clock.kind === 'real';
+  return {
+    ruleMs: options.shrinkTimeMs ?? (real ? REAL_CLOCK_SHRINK.ruleMs : undefined),
+    // A per-rule limit given explicitly is the user's budget: no overall default on top.
+    totalMs: options.shrinkTotalMs ?? (real && options.shrinkTimeMs === undefined ? REAL_CLOCK_SHRINK.totalMs : undefined),
+  };
 }
 
 export type CampaignProgress =
@@ -342,8 +366,17 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   // In catalogue order: the headline rules first, so what they shrink to is met by the rest.
   const byCatalogue = [...firstFailures].sort(([a], [b]) => RULES.findIndex((r) => r.id === a) - RULES.findIndex((r) => r.id === b));
   const toShrink = byCatalogue.filter(([, first]) => options.shrink !== false && !first.corpus);
+  const budget = shrinkBudget(caps.clock, options);
+  /** Rules whose turn came after the overall shrink budget was spent. */
+  const outOfBudget = new Set<RuleId>();
+  let spent = 0;
   for (const [i, [ruleId, first]] of toShrink.entries()) {
     if (mustStop()) break;
+    const left = budget.totalMs === undefined ? undefined : budget.totalMs - spent;
+    if (left !== undefined && left <= 0) {
+      outOfBudget.add(ruleId);
+      continue;
+    }
     const t0 = performance.now();
     const result = await shrink({
       adapter,
@@ -353,13 +386,15 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
       rule: ruleId,
       first,
       seen: harvest,
-      timeLimitMs: options.shrinkTimeMs,
+      timeLimitMs: left === undefined ? budget.ruleMs : Math.min(budget.ruleMs ?? left, left),
       mustStop,
       breathe,
       signal,
       onAttempt: (attempts, length) => options.onProgress?.({ phase: 'shrink', rule: ruleId, attempts, actions: length, rulesLeft: toShrink.length - i - 1 }),
     });
-    shrunk.set(ruleId, { result, elapsed: performance.now() - t0 });
+    const elapsed = performance.now() - t0;
+    spent += elapsed;
+    shrunk.set(ruleId, { result, elapsed });
   }
 
   for (const [ruleId, first] of firstFailures) {
@@ -367,12 +402,18 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     const elapsed = own?.elapsed ?? 0;
     shrinkMs += elapsed;
     const from = first.record.actions.length;
-    const other = own && harvested.get(ruleId);
+    // A rule left without its own shrink by the budget takes, like a shrunk one, a shorter
+    // failing run another rule's shrink came across.
+    const other = (own || outOfBudget.has(ruleId)) && harvested.get(ruleId);
     const ownBest = own?.result.best;
     const useOther = !!other && other.record.actions.length < (ownBest ?? first).record.actions.length;
     const best = useOther ? other! : (ownBest ?? { record: first.record, outcome: first.outcome });
     const path = useOther ? '' : (own?.result.path ?? String(first.run));
-    const report = first.corpus ? corpusShrink(first.corpus, from) : shrinkReport(own?.result, from, best.record.actions.length, useOther, options.shrink === false);
+    const report = first.corpus
+      ? corpusShrink(first.corpus, from)
+      : outOfBudget.has(ruleId)
+        ? { status: best.record.actions.length < from ? ('partial' as const) : ('not-shrunk' as const), from, to: best.record.actions.length, attempts: 0, errors: 0, why: 'time-limit' as const }
+        : shrinkReport(own?.result, from, best.record.actions.length, useOther, options.shrink === false);
     const origin = first.corpus ? (first.corpus.origin ?? { campaignSeed: seed, run: -1, path: '' }) : { campaignSeed: seed, run: first.run, length: from, path };
     if (first.corpus) tallies.get(ruleId)!.corpusCase = first.corpus.id;
     tallies.get(ruleId)!.counterexample = {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { SETTLE_MS, type Action, type Adapter, type Trace, type World } from '../spec';
 import { newModel, type GenModel, type RunInput } from '../generators';
 import { RunInterrupted, TraceRecorder } from './recorder';
+import { settleRun } from './settle';
 
 export { RunInterrupted };
 
@@ -12,11 +13,11 @@ export interface RunRecord {
   actions: Action[];
 }
 
-/** The settle period, then the run as recorded: at once when the adapter answers at once. */
+/** The settle period (at most settleMs), then the run as recorded: at once when the adapter answers at once. */
 function settle(recorder: TraceRecorder, settleMs: number): RunRecord | Promise<RunRecord> {
   const recorded = (): RunRecord => ({ trace: recorder.trace(), actions: recorder.actions });
-  const reported = recorder.apply({ kind: 'advance', ms: settleMs }, true);
-  return reported instanceof Promise ? reported.then(recorded) : recorded();
+  const settled = settleRun(recorder, settleMs);
+  return settled instanceof Promise ? settled.then(recorded) : recorded();
 }
 
 /** A generated run, through fast-check's model runner. */

@@ -21,8 +21,9 @@ export const PING_SET_TIMEOUT_MS = PING_PERIOD_MS * MISSED_PINGS;
 export const RUNDOWN_SLACK_MS = PING_PERIOD_MS / 2;
 
 /**
- * Settle period the runner appends to every run so liveness rules become bounded: ten
- * ping periods of virtual time, well past the 6-minute rundown window.
+ * Longest settle period the runner appends to a run so liveness rules become bounded: ten
+ * ping periods of virtual time, well past the 6-minute rundown window. It ends sooner once
+ * nothing the run left behind could still change a verdict (oracles/settle.ts).
  */
 export const SETTLE_MS = PING_PERIOD_MS * 10;
 

@@ -29,6 +29,16 @@ export function formatMs(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}s`;
 }
 
+/**
+ * Virtual ms the runner's settle period lasted in a trace (its chunks together), or undefined
+ * for a trace without one.
+ */
+export function settleMs(events: readonly TraceEvent[]): number | undefined {
+  let total: number | undefined;
+  for (const e of events) if (e.kind === 'action' && e.settle && e.action.kind === 'advance') total = (total ?? 0) + e.action.ms;
+  return total;
+}
+
 export function describeAction(a: Action): string {
   return match(a)
     .with({ kind: 'setAccess' }, (x) => `set ${x.machine} default access permission: ${describeAccess(x.access)}`)

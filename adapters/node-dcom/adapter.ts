@@ -11,10 +11,8 @@ import { IID } from '../wire/dcom';
 import type { FaultRule } from '../wire/faults';
 import { WireServer, type ServerOptions } from '../wire/server';
 import type { ClientProcess } from './child-process';
-import { SparePool } from './pool';
-import type { FromChild, ProgramStep, StepResult } from './messages';
-
-type ChildState = Extract<FromChild, { t: 'state' }>;
+import { ProcessPool } from './pool';
+import type { ChildState, ProgramStep, StepResult } from './messages';
 
 export interface NodeDcomOptions {
   /** node-dcom's session socket timeout (virtual ms); it must not be 0. */
@@ -28,8 +26,17 @@ export interface NodeDcomOptions {
    * its byte counts and the server's do not match (default 1000; normally they match first).
    */
   idleMs?: number;
-  /** Client processes kept started ahead of need (default 2). */
+  /**
+   * Client processes kept ready ahead of need (default 1: with recycling, the processes of
+   * the run before are ready for the next, and each spare costs a quarter of a CPU second).
+   */
   spares?: number;
+  /**
+   * Recycle a client process whose program has ended (exited, or still running when its run
+   * is over) for a later program instead of ending it (default true): starting one costs
+   * far more than a run.
+   */
+  reuse?: boolean;
   /** Sees every PDU the emulator reads or writes (fixtures, debugging). */
   tap?: ServerOptions['tap'];
 }
@@ -67,6 +74,8 @@ interface Proc {
   client: ClientProcess;
   exitReported: boolean;
   ended: boolean;
+  /** The process went back to the pool once its program exited. */
+  released: boolean;
 }
 
 /** node-dcom has no callbacks to observe. */
@@ -86,14 +95,16 @@ export class NodeDcomAdapter implements Adapter {
   private procs = new Map<ProcessId, Proc>();
   private handles = new Map<HandleId, { process: ProcessId; ipid: string }>();
   private events: AdapterEvent[] = [];
-  private pool: SparePool;
+  private pool: ProcessPool;
   private readonly socketTimeoutMs: number;
   private readonly idleMs: number;
+  private readonly reuse: boolean;
 
   constructor(private readonly options: NodeDcomOptions = {}) {
     this.socketTimeoutMs = options.socketTimeoutMs ?? 3_000;
     this.idleMs = options.idleMs ?? 1_000;
-    this.pool = new SparePool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 2);
+    this.reuse = options.reuse ?? true;
+    this.pool = new ProcessPool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 1, this.reuse);
   }
 
   /** Ports of the emulator, for tests and debugging. */
@@ -101,13 +112,22 @@ export class NodeDcomAdapter implements Adapter {
     return this.server;
   }
 
-  /** Pids of every client process, spares included (for leak checks). */
+  /** Client processes started so far (each costs a Node start and node-dcom's load). */
+  get processesStarted(): number {
+    return this.pool.spawned;
+  }
+
+  /** Pids of every client process, spares and recycled ones included (for leak checks). */
   clientPids(): number[] {
-    return [...[...this.procs.values()].map((p) => p.client.pid), ...this.pool.pids()].filter((x): x is number => x !== undefined);
+    const running = [...this.procs.values()].filter((p) => !p.client.exited).map((p) => p.client.pid);
+    return [...new Set([...running, ...this.pool.pids()])].filter((x): x is number => x !== undefined);
   }
 
   async reset(_seed: number, _world: World): Promise<AdapterEvent[]> {
     await this.teardown();
+    // Spares missing (the first run's, a killed one's) start while the server does, not when
+    // the first program begins.
+    this.pool.fill();
     this.now = 0;
     this.events = [];
     this.server = await WireServer.start({
@@ -129,7 +149,7 @@ export class NodeDcomAdapter implements Adapter {
         if (this.procs.has(action.process)) throw new Error(`process ${action.process} already started`);
         const client = await this.pool.take();
         if (!(await client.begin(this.now))) throw new Error(`client process for ${action.process} died before it began`);
-        this.procs.set(action.process, { id: action.process, machine: action.machine, client, exitReported: false, ended: false });
+        this.procs.set(action.process, { id: action.process, machine: action.machine, client, exitReported: false, ended: false, released: false });
         if (!action.authenticated) this.note(`${action.process}: node-dcom always authenticates with NTLM; started authenticated`);
         break;
       }
@@ -173,8 +193,14 @@ export class NodeDcomAdapter implements Adapter {
       }
       case 'crash': {
         const proc = this.proc(action.process);
-        await proc.client.kill();
-        this.reportExit(proc);
+        if (this.reuse && (await proc.client.crash())) {
+          this.reportExit(proc);
+          proc.released = true;
+          await this.pool.give(proc.client);
+        } else {
+          await proc.client.kill();
+          this.reportExit(proc);
+        }
         break;
       }
       case 'partition':
@@ -263,11 +289,13 @@ export class NodeDcomAdapter implements Adapter {
 
   private async advanceTo(target: number, stop?: () => boolean): Promise<void> {
     const server = this.requireServer();
+    // The children as the last step left them, when nothing was in flight: their next timers.
+    let known: Map<Proc, ChildState | null> | null = null;
     for (let steps = 0; ; steps++) {
       if (steps > MAX_STEPS_PER_ADVANCE) throw new Error(`node-dcom adapter: timers keep firing at ${this.now} ms`);
       const live = this.live();
-      const peeks = await Promise.all(live.map((p) => p.client.peek()));
-      const dues = [server.nextDue(), ...peeks.map((p) => p?.due ?? null)].filter((x): x is number => x !== null);
+      const states = known && live.every((p) => known!.has(p)) ? live.map((p) => known!.get(p)!) : await Promise.all(live.map((p) => p.client.state()));
+      const dues = [server.nextDue(), ...states.map((s) => s?.due ?? null)].filter((x): x is number => x !== null);
       const next = dues.length ? Math.max(this.now, Math.min(...dues)) : Infinity;
       if (next > target) {
         this.now = target;
@@ -278,8 +306,8 @@ export class NodeDcomAdapter implements Adapter {
       this.now = next;
       // The server first (a set may expire or a held answer go out), then the clients' timers.
       server.runDue();
-      await Promise.all(live.map((p) => p.client.tick(next)));
-      await this.quiesce(stop);
+      const ticked = await Promise.all(live.map((p) => p.client.tick(next)));
+      known = await this.quiesce(stop, new Map(live.map((p, i) => [p, ticked[i]])));
       await this.checkExits();
       if (stop?.()) return;
     }
@@ -297,23 +325,43 @@ export class NodeDcomAdapter implements Adapter {
    * have settled after the one before: concurrent calls of one process (two sessions pinging
    * at once, a ping beside a call) get their answers in the order they asked, not in an order
    * the machine's load picks, so the same actions give the same trace.
+   *
+   * `first` are the children's states just reported (a tick's answers), which stand for the
+   * first poll. A child last seen idle (nothing pending or queued, every byte of its
+   * connections read at both ends) is not asked again while the server's side of its
+   * connections stays as it was: nothing else can wake it (its timers are fake, the clock
+   * stands still here, and the kit sends it nothing), so its answer could not differ, and
+   * asking every child on every poll was most of a run's cost. Returns the last poll's states
+   * when it ended with nothing in flight (what the clock reads the next timers from),
+   * otherwise null.
    */
-  private async quiesce(done?: () => boolean): Promise<void> {
+  private async quiesce(done?: () => boolean, first?: Map<Proc, ChildState | null>): Promise<Map<Proc, ChildState | null> | null> {
     const server = this.requireServer();
     let seen = '';
     let since = performance.now();
     const began = since;
     let calm = 0;
-    for (;;) {
+    const last = new Map(first);
+    for (let poll = 0; ; poll++) {
       const asked = performance.now();
       // Busy that never settles (a child spinning on something) must not stall the kit.
       if (asked - began > QUIESCE_LIMIT_MS) return this.flush(server);
-      const states = await Promise.all(this.live().map((p) => p.client.state()));
+      const live = this.live();
+      // Read before the answers: bytes the server writes meanwhile show in settled() below.
+      const flows = server.flows();
+      const states = await Promise.all(
+        live.map((p) => {
+          const before = last.get(p);
+          return before !== undefined && (poll === 0 || idle(before, flows)) ? before : p.client.state();
+        }),
+      );
+      live.forEach((p, i) => last.set(p, states[i]));
+      const polled = () => new Map(live.map((p, i) => [p, states[i]]));
       // An answer still in the outbox belongs to this moment: it goes out before time moves.
       if (server.queued === 0) {
-        if (done?.()) return;
+        if (done?.()) return null;
         const busy = states.some((s) => s !== null && s.pending > 0) || server.busy;
-        if (!busy) return;
+        if (!busy) return polled();
       }
       const now = performance.now();
       const mark = [server.activity, ...states.map((s) => s?.activity ?? -1)].join(',');
@@ -323,25 +371,26 @@ export class NodeDcomAdapter implements Adapter {
         calm = 0;
       } else if (settled(states, server.flows())) {
         if (server.sendNext()) calm = 0;
-        else if (++calm >= 2) return;
+        else if (++calm >= 2) return polled();
       } else if (now - since >= this.idleMs) {
         // A safety net, not the rule: counts that never match (a socket the server never
         // saw) must not hold the clock for good.
         return this.flush(server);
       }
-      await new Promise((r) => setTimeout(r, 2));
+      await pause(poll);
     }
   }
 
   /** Sends every waiting answer at once: a quiesce that gives up must not lose any. */
-  private flush(server: WireServer): void {
+  private flush(server: WireServer): null {
     while (server.sendNext());
+    return null;
   }
 
   // --- processes -------------------------------------------------------------------------
 
   private live(): Proc[] {
-    return [...this.procs.values()].filter((p) => !p.client.exited);
+    return [...this.procs.values()].filter((p) => !p.released && !p.client.exited);
   }
 
   /** A program that has ended exits once node-dcom leaves no timer or socket behind. */
@@ -354,7 +403,13 @@ export class NodeDcomAdapter implements Adapter {
       }
       if (!proc.ended) continue;
       const answer = await proc.client.tryExit();
-      if (answer?.exiting || answer === null) {
+      if (answer?.exiting) {
+        // Nothing of the program keeps the process alive: the program has exited, and the
+        // process goes back to the pool for a later one.
+        this.reportExit(proc);
+        proc.released = true;
+        await this.pool.give(proc.client);
+      } else if (answer === null) {
         const gone = await Promise.race([proc.client.gone.then(() => true), sleep(EXIT_WAIT_MS).then(() => false)]);
         if (gone) this.reportExit(proc);
         else this.note(`${proc.id}: nothing keeps the process alive, yet it did not exit`);
@@ -396,7 +451,8 @@ export class NodeDcomAdapter implements Adapter {
   }
 
   private async teardown(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((p) => p.client.kill()));
+    // The run is over: what its programs left running is recycled (or ended, if it cannot be).
+    await Promise.all([...this.procs.values()].map((p) => (p.released ? undefined : this.pool.give(p.client))));
     this.procs.clear();
     this.handles.clear();
     await this.server?.close();
@@ -428,8 +484,29 @@ function settled(states: Array<ChildState | null>, server: Map<number, [number, 
   return [...server.keys()].every((port) => matched.has(port));
 }
 
+/** A child that waits on nothing but time or the server, with nothing of its own in flight. */
+function idle(s: ChildState | null, server: Map<number, [number, number]>): boolean {
+  if (s === null) return true;
+  if (s.pending > 0 || s.queued > 0 || s.work.length > 0) return false;
+  for (const [port, written, read] of s.flows) {
+    const other = server.get(port);
+    if (!other || other[0] !== written || other[1] !== read) return false;
+  }
+  return true;
+}
+
 /** Real ms quiesce() waits for activity to settle before giving up on it. */
 const QUIESCE_LIMIT_MS = 30_000;
+
+/**
+ * Between two polls of quiesce(): loopback traffic and a child's answer take tens of
+ * microseconds, so the first polls come as soon as the event loop has run; a wait that goes
+ * on backs off to a millisecond, then two, so it does not keep both processes spinning.
+ */
+function pause(poll: number): Promise<void> {
+  if (poll < 8) return new Promise((r) => setImmediate(r));
+  return new Promise((r) => setTimeout(r, poll < 24 ? 1 : 2));
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());

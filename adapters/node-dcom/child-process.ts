@@ -111,9 +111,6 @@ export class ClientProcess {
   async begin(now: number): Promise<boolean> {
     return (await this.ask({ t: 'begin', now }, 'begun')) !== null;
   }
-  peek(): Promise<Answer<'peek'> | null> {
-    return this.ask({ t: 'peek' }, 'peek');
-  }
   tick(to: number): Promise<Answer<'ticked'> | null> {
     return this.ask({ t: 'tick', to }, 'ticked');
   }
@@ -125,6 +122,21 @@ export class ClientProcess {
   }
   end(): void {
     this.post({ t: 'end' });
+  }
+
+  /** The program dies at once (see child.ts); false when the process did not answer. */
+  async crash(): Promise<boolean> {
+    return (await this.ask({ t: 'crash' }, 'crashed')) !== null;
+  }
+
+  /**
+   * Readies the process for a new program (see child.ts): true when it is as good as fresh.
+   * Steps of the old program never report back.
+   */
+  async recycle(): Promise<boolean> {
+    this.runs.clear();
+    const answer = await this.ask({ t: 'recycle' }, 'recycled');
+    return answer?.ok === true && !this.exited;
   }
 
   /** Starts a program step; the promise settles when node-dcom returns (maybe never). */

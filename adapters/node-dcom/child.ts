@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { withGlobal } from '@sinonjs/fake-timers';
-import type { FromChild, ProgramStep, StepResult, ToChild } from './messages';
+import type { ChildState, FromChild, ProgramStep, StepResult, ToChild } from './messages';
 
 const socketTimeout = Number(process.env.DCOMKIT_SOCKET_TIMEOUT_MS ?? 3000);
 const CLSID = process.env.DCOMKIT_CLSID ?? 'd0c0f00d-5e57-4a11-9000-00000000c1a5';
@@ -24,12 +24,19 @@ const clock = withGlobal(globalThis).install({
   toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
 });
 
+/**
+ * Which program this process runs: a process whose program has ended is recycled for the next
+ * one (see `recycle`), and anything the old program left unsettled must not count for the new.
+ */
+let generation = 0;
+
 /** Timer callbacks that returned a promise (the ping) and have not settled yet. */
 let pending = 0;
 const track = (r: unknown): void => {
   if (r && typeof (r as Promise<unknown>).then === 'function') {
     pending++;
-    const done = () => void pending--;
+    const mine = generation;
+    const done = () => void (mine === generation && pending--);
     (r as Promise<unknown>).then(done, done);
   }
 };
@@ -68,8 +75,11 @@ net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
 // Every socket the program opens is also tracked until it closes, so the parent can match its
 // byte counts against the server's: equal counts mean nothing is on the wire.
 const sockets = new Set<net.Socket>();
+/** The program crashed (see `crash`): nothing of it may reach the network again. */
+let dead = false;
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+  if (dead) return this.destroy();
   this.setNoDelay(true);
   if (!sockets.has(this)) {
     sockets.add(this);
@@ -193,6 +203,8 @@ async function run(step: ProgramStep): Promise<StepResult> {
 /** The program is sequential: a step starts when the one before it has returned. */
 let queue: Promise<unknown> = Promise.resolve();
 let queued = 0;
+/** A tick is moving the clock (timer callbacks may be running). */
+let ticking = false;
 
 function aliveHandles(): string[] {
   // IPC and stdio pipes belong to the harness, not to the program.
@@ -213,12 +225,58 @@ async function tryExit(): Promise<void> {
   const timers = clock.countTimers();
   const handles = aliveHandles().filter((h) => h !== 'Immediate');
   const exiting = doneButSockets() && handles.length === 0;
+  // Nothing of the program keeps the process alive: the program has exited. Node would end the
+  // process now; the parent recycles it for a later program instead (or ends it).
   send({ t: 'tryExit', exiting, timers, handles });
-  if (exiting) {
-    // Nothing of the program keeps the process alive: let Node end it on its own.
-    clock.uninstall();
-    process.disconnect?.();
+}
+
+/**
+ * The program dies without any cleanup, as under SIGKILL: what the server sees of that is
+ * every connection closed at once by the operating system and nothing more from the
+ * process. So, in one go: no timer of the program fires again, every socket is destroyed with
+ * its listeners gone (no code of the program learns of it), and the program may not connect
+ * again. Whatever of it was still queued runs into destroyed sockets. The process is then
+ * recycled like any other whose program is over.
+ */
+function crash(): void {
+  generation++;
+  dead = true;
+  clock.reset();
+  for (const socket of sockets) {
+    socket.removeAllListeners();
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+    socket.destroy();
   }
+}
+
+/**
+ * Makes this process ready for a new program, as if freshly started: the old program's timers
+ * go unfired, its sockets are destroyed, its proxies and sessions forgotten. The old program
+ * can never run again once no timer, socket or other event source of it is left (JavaScript
+ * runs only in answer to one), which is what the answer reports; a process for which that
+ * does not come true is ended by the parent instead. node-dcom keeps no state of its own in
+ * the modules but two counters that number calls and security contexts on the wire.
+ */
+async function recycle(): Promise<boolean> {
+  if (ticking) return false;
+  generation++;
+  proxies.clear();
+  sessions.length = 0;
+  queue = Promise.resolve();
+  queued = 0;
+  pending = 0;
+  programEnded = false;
+  for (let turn = 0; turn < 200; turn++) {
+    clock.reset();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((r) => setImmediate(r));
+    if (sockets.size === 0 && clock.countTimers() === 0 && aliveHandles().length === 0) {
+      dead = false;
+      return true;
+    }
+  }
+  return false;
 }
 
 function nextDue(): number | null {
@@ -229,22 +287,28 @@ function nextDue(): number | null {
   return list.length ? Math.min(...list.map((t) => t.callAt)) : null;
 }
 
+function state(): ChildState & { t: 'state' } {
+  return { t: 'state', pending, activity, queued, work: work(), flows: flows(), due: nextDue() };
+}
+
 process.on('message', (m: ToChild) => {
   switch (m.t) {
     case 'begin':
       clock.setSystemTime(m.now);
       send({ t: 'begun', now: clock.now });
       return;
-    case 'peek':
-      send({ t: 'peek', now: clock.now, due: nextDue() });
-      return;
     case 'tick':
-      void clock.tickAsync(Math.max(0, m.to - clock.now)).then(() => send({ t: 'ticked', now: clock.now, pending }));
+      ticking = true;
+      void clock.tickAsync(Math.max(0, m.to - clock.now)).then(() => {
+        ticking = false;
+        send({ ...state(), t: 'ticked', now: clock.now });
+      });
       return;
     case 'run': {
       queued++;
       pending++;
       activity++;
+      const mine = generation;
       const job = queue.then(() => run(m.step)).then(
         (result) => result,
         (e: unknown) => failure(e),
@@ -252,6 +316,7 @@ process.on('message', (m: ToChild) => {
       queue = job;
       void job.then((result) => {
         activity++;
+        if (mine !== generation) return; // a step of a program gone since
         queued--;
         pending--;
         send({ t: 'done', id: m.id, result });
@@ -259,13 +324,20 @@ process.on('message', (m: ToChild) => {
       return;
     }
     case 'state':
-      send({ t: 'state', pending, activity, queued, work: work(), flows: flows() });
+      send(state());
       return;
     case 'end':
       programEnded = true;
       return;
     case 'tryExit':
       void tryExit();
+      return;
+    case 'crash':
+      crash();
+      send({ t: 'crashed' });
+      return;
+    case 'recycle':
+      void recycle().then((ok) => send({ t: 'recycled', ok }));
       return;
   }
 });

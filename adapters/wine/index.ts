@@ -19,8 +19,16 @@ import { KIT_ROOT } from '../../spec/kit';
 export const WINE_ADAPTER_DIR = join(KIT_ROOT, 'adapters', 'wine');
 export const WINE_LAUNCHER = join(WINE_ADAPTER_DIR, 'run-driver.sh');
 export const WINE_SETUP_SCRIPT = join(KIT_ROOT, 'scripts', 'setup-wine.sh');
-/** Default faketime speed-up: 60 makes the 6-minute rundown window 6 real seconds. */
-export const DEFAULT_WINE_SCALE = 60;
+/**
+ * Default faketime speed-up. Generated runs let 20-40 virtual minutes pass each (their own
+ * advances and the settle period): at x480 that is 3-5 real seconds, and `dcomkit run
+ * --adapter wine --runs 20` finishes, shrinking included, within three minutes. Every time
+ * bound is then widened by 480 virtual seconds (one real second), and the 6-minute rundown
+ * window plus that still ends well inside the settle period. Wine's own timeouts shrink too:
+ * on a loaded machine an activation fails with E_NOINTERFACE now and then at x480, more often
+ * above (adapters/wine/README.md, "Speed-up").
+ */
+export const DEFAULT_WINE_SCALE = 480;
 
 export interface WineAdapterOptions {
   /**

@@ -4,7 +4,7 @@
 # processes log to $WINEPREFIX/dcomkit-logs/).
 #
 # The whole Wine session (wineserver, Wine's services, server, clients, driver) runs under
-# faketime sped up DCOMKIT_WINE_SCALE times (default 60), so Wine's timers, waits and clocks
+# faketime sped up DCOMKIT_WINE_SCALE times (default 480, as adapters/wine/index.ts), so Wine's timers, waits and clocks
 # and the driver's clock all run at that speed. Wine's background services are started
 # before the driver, with their stdio on /dev/null and the log, so they never hold the
 # kit's pipes. When the driver ends, or this script is killed, `wineserver -k` ends
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export WINEPREFIX="${DCOMKIT_WINE_PREFIX:-$root/.wine-prefix}"
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64 WINELOADER=/usr/lib/wine/wine64
-export DCOMKIT_WINE_SCALE="${DCOMKIT_WINE_SCALE:-60}"
+export DCOMKIT_WINE_SCALE="${DCOMKIT_WINE_SCALE:-480}"
 unset DISPLAY WAYLAND_DISPLAY
 wine64=/usr/lib/wine/wine64
 build="$here/build"

@@ -143,7 +143,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
     const spent = performance.now() - started;
     const result = await campaignOn(
       adapter,
-      { profile, runs, seed, generator, corpus, shard, shrinkTimeMs: settings.shrinkTimeMs, timeLimitMs: Math.max(1, settings.timeLimitMs - spent), minEvidence: settings.minEvidence },
+      { profile, runs, seed, generator, corpus, shard, shrinkTimeMs: settings.shrinkTimeMs, shrinkTotalMs: settings.shrinkTotalMs, timeLimitMs: Math.max(1, settings.timeLimitMs - spent), minEvidence: settings.minEvidence },
       new Progress(process.stderr, `${profile}: `),
     );
     results.push(result);

@@ -20,7 +20,10 @@ export const CAMPAIGN_HELP = `  --seed S                campaign seed, for a rep
                           printed before the first run)
   --max-actions N         most actions in one run (default 20)
   --shrink-time S         most seconds spent shrinking each failed rule; the smallest
-                          failing run found by then stands (default: no limit)
+                          failing run found by then stands (default: no limit; 20 for an
+                          adapter on a real clock)
+  --shrink-total S        most seconds spent shrinking all failed rules together (default:
+                          no limit; 45 for an adapter on a real clock without --shrink-time)
   --time-limit S          most seconds the whole campaign may take, shrinking included;
                           then it stops and reports what it finished (default ${DEFAULT_TIME_LIMIT_S})
   --min-evidence N        runs that must exercise a rule before it can be OK; fewer is
@@ -69,6 +72,7 @@ export const CAMPAIGN_OPTIONS = {
   seed: { type: 'string' },
   'max-actions': { type: 'string' },
   'shrink-time': { type: 'string' },
+  'shrink-total': { type: 'string' },
   'time-limit': { type: 'string' },
   'min-evidence': { type: 'string' },
   out: { type: 'string' },
@@ -91,6 +95,7 @@ export interface CampaignSettings {
   seed: number;
   maxActions: number;
   shrinkTimeMs?: number;
+  shrinkTotalMs?: number;
   timeLimitMs: number;
   minEvidence: number;
   corpus?: CorpusCase[];
@@ -106,6 +111,7 @@ export function campaignSettings(values: CampaignValues, defaultRuns: number): C
     seed: seedValue(values.seed) ?? Date.now() % 0x7fffffff,
     maxActions: intFlag(values['max-actions'], '--max-actions', 20, LIMITS.maxActions),
     shrinkTimeMs: values['shrink-time'] === undefined ? undefined : intFlag(values['shrink-time'], '--shrink-time', 0, LIMITS.shrinkTime) * 1000,
+    shrinkTotalMs: values['shrink-total'] === undefined ? undefined : intFlag(values['shrink-total'], '--shrink-total', 0, LIMITS.shrinkTime) * 1000,
     timeLimitMs: intFlag(values['time-limit'], '--time-limit', DEFAULT_TIME_LIMIT_S, LIMITS.timeLimit) * 1000,
     minEvidence,
     corpus: corpusValue(values.corpus, values['create-corpus'] === true),
@@ -224,6 +230,7 @@ export async function runCommand(args: string[]): Promise<number> {
       generator: { maxActions: settings.maxActions },
       shrink: !values['no-shrink'],
       shrinkTimeMs: settings.shrinkTimeMs,
+      shrinkTotalMs: settings.shrinkTotalMs,
       timeLimitMs: settings.timeLimitMs,
       minEvidence: settings.minEvidence,
       corpus: settings.corpus,

@@ -61,22 +61,44 @@ export class EventualRundown extends Checker {
     return undefined;
   }
 
-  private judge(obj: ObjectInfo, s: RunState): void {
-    if (obj.handles.length === 0) return;
+  /**
+   * For an object nobody able to ping holds any more, and not every reference was given back:
+   * since when (and what ended it), and the deadline of its rundown. Undefined for any other.
+   */
+  private owed(obj: ObjectInfo, s: RunState): { since: number; cause?: TraceEvent; deadline: number } | undefined {
+    if (obj.handles.length === 0) return undefined;
     let since = -Infinity;
     let cause: TraceEvent | undefined;
     for (const h of obj.handles) {
       const lost = this.loss(h, obj, s);
-      if (lost === undefined) return;
+      if (lost === undefined) return undefined;
       if (lost.at >= since) cause = lost.cause;
       since = Math.max(since, lost.at);
     }
     // Every reference handed back: RELEASE-RECLAIM judges that.
-    if (obj.handles.every((h) => h.returned)) return;
-    if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= since) return;
+    if (obj.handles.every((h) => h.returned)) return undefined;
+    if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= since) return undefined;
+    return { since, cause, deadline: Math.max(s.lastAlive(obj), since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS };
+  }
+
+  /** An owed rundown not yet seen may still come, or be missed, until just past its deadline. */
+  override pendingUntil(s: RunState): number {
+    let until = -Infinity;
+    for (const obj of s.objects.values()) {
+      if (obj.reclaimedAt !== undefined) continue;
+      const owed = this.owed(obj, s);
+      // "Never reclaimed" needs the trace to reach past the deadline, not onto it.
+      if (owed) until = Math.max(until, this.ctx.bound(owed.deadline) + 1);
+    }
+    return until;
+  }
+
+  private judge(obj: ObjectInfo, s: RunState): void {
+    const owed = this.owed(obj, s);
+    if (!owed) return;
+    const { since, cause, deadline } = owed;
     const how = obj.handles.map((h) => (h.droppedAt === undefined ? 'partition' : h.returned ? h.dropKind : `${h.dropKind}`));
     this.exercise(`${obj.kind} object after ${[...new Set(how)].sort().join(' + ')}`);
-    const deadline = Math.max(s.lastAlive(obj), since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     const last = obj.handles.reduce((a, b) => ((a.droppedAt ?? a.createdAt) >= (b.droppedAt ?? b.createdAt) ? a : b));
     if (obj.reclaimedAt === undefined) {
       if (s.end > this.ctx.bound(deadline)) {

@@ -20,6 +20,13 @@ export class ProcessExit extends Checker {
     this.settle(s, Infinity);
   }
 
+  /** A process that ended and has not exited may still do so until its due time. */
+  override pendingUntil(s: RunState): number {
+    let until = -Infinity;
+    for (const d of this.due) if (s.processes.get(d.process)?.exitedAt === undefined && d.by > until) until = d.by;
+    return until;
+  }
+
   private settle(s: RunState, now: number): void {
     this.due = this.due.filter((d) => {
       const exited = s.processes.get(d.process)?.exitedAt;

@@ -32,6 +32,13 @@ export class ReleaseReclaim extends Checker {
     this.settle(s, Infinity);
   }
 
+  /** An object released to nobody may still be reclaimed in time until its due time. */
+  override pendingUntil(s: RunState): number {
+    let until = -Infinity;
+    for (const d of this.due) if (s.objects.get(d.oid)!.reclaimedAt === undefined && d.by > until) until = d.by;
+    return until;
+  }
+
   private settle(s: RunState, now: number): void {
     this.due = this.due.filter((d) => {
       const obj = s.objects.get(d.oid)!;

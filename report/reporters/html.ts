@@ -4,7 +4,7 @@
  * statement and sources, the coverage tables, and each counterexample as a sequence diagram
  * beside its numbered action list.
  */
-import { describeAction, formatMs, PROFILES, RULES, type Profile, type RuleId, type Verdict } from '../../spec';
+import { describeAction, formatMs, PROFILES, RULES, settleMs, type Profile, type RuleId, type Verdict } from '../../spec';
 import type { Certificate, CertifiedCounterexample, CertifiedRule } from '../../runner/certificate';
 import { describeCampaigns } from '../../runner/certificate';
 import { describeShrink, describeWorld, firstFailure, replayCommand } from '../text';
@@ -280,7 +280,7 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
   const id = cxId(cert, profiles[0], rule.id);
   const anchors = profiles.slice(1).map((p) => `<a id="${cxId(cert, p, rule.id)}"></a>`).join('');
   const diagram = sequenceDiagram(`seq-${id}`, cx.actions, cx.trace, cx.violations);
-  const settle = cx.trace.find((e) => e.kind === 'action' && e.settle);
+  const settle = settleMs(cx.trace);
   // What the adapter said about an action (it may contradict it: node-dcom always authenticates) sits under it, in full.
   const notes = (step: number) => cx.trace.filter((e) => e.kind === 'note' && e.step === step).map((e) => `<div class="adapter-note">adapter note: ${esc((e as { text: string }).text)}</div>`).join('');
   const steps = cx.actions.map((a, i) => `<li>${esc(describeAction(a))}${notes(i)}</li>`).join('');
@@ -290,7 +290,7 @@ function counterexampleArticle(cert: Certificate, entry: { rule: CertifiedRule; 
     .join('');
   const more = cx.violations.length > 4 ? `<li>… and ${cx.violations.length - 4} more</li>` : '';
   const origin = cx.corpusCase ? `corpus case <span class="mono">${esc(cx.corpusCase)}</span>` : `campaign seed ${cx.origin.campaignSeed}, run ${cx.origin.run + 1}`;
-  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${esc(describeShrink(cx))}; adapter seed ${cx.seed}; from ${origin}${firstFailure(rule, runsOf(cert, profiles[0])) ? `; ${firstFailure(rule, runsOf(cert, profiles[0]))}` : ''}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle?.kind === 'action' && settle.action.kind === 'advance' ? `<div class="world">then the runner lets ${esc(formatMs(settle.action.ms))} pass${notes(settle.step)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay">Replay it: <code>${esc(replayCommand(rule.id))}</code></div></div><figure class="diagram" style="min-width:min(100%, ${diagram.width + 2}px)">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
+  return `<article class="cx" id="${id}" data-rule="${rule.id}">${anchors}<header><h3>${pill(cx.verdict)} <span class="mono">${rule.id}</span> under ${profiles.map(esc).join(', ')}</h3><p class="statement">${esc(rule.statement)} <span class="src">(${rule.sources.map(esc).join('; ')})</span></p><div class="meta">${esc(describeShrink(cx))}; adapter seed ${cx.seed}; from ${origin}${firstFailure(rule, runsOf(cert, profiles[0])) ? `; ${firstFailure(rule, runsOf(cert, profiles[0]))}` : ''}</div><ul class="violations">${violations}${more}</ul></header><div class="cx-body"><div class="cx-steps"><ol>${steps}</ol>${settle !== undefined ? `<div class="world">then the runner lets ${esc(formatMs(settle))} pass${notes(cx.actions.length)}</div>` : ''}<div class="world"><strong>World:</strong> ${esc(describeWorld(cx.world))}</div><div class="replay">Replay it: <code>${esc(replayCommand(rule.id))}</code></div></div><figure class="diagram" style="min-width:min(100%, ${diagram.width + 2}px)">${diagram.svg}<figcaption>${cx.trace.length} trace events in ${diagram.rows} rows over ${diagram.lanes.length} lanes${diagram.collapsed ? ` (runs of identical pings drawn once, ×count)` : ''}${diagram.truncated ? `; ${diagram.truncated} later rows not drawn` : ''}; rows marked ! are the events the violations name.</figcaption></figure></div></article>`;
 }
 
 /** Runs that ended in adapter errors: never judged, listed in the adapter's own words. */

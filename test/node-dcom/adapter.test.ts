@@ -148,3 +148,48 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     expect(pids.filter(pidAlive)).toEqual([]);
   });
 });
+
+describe('node-dcom client processes are recycled between programs', () => {
+  const exit: Action = { kind: 'exit', process: 'p1' };
+  const scenarios: Array<[string, Array<Action | number>]> = [
+    ['exit', [start, activate(), 130_000, exit, 10 * PING_PERIOD_MS]],
+    ['abandon', [start, activate(), { kind: 'abandon', process: 'p1' }, 3 * PING_PERIOD_MS]],
+    ['crash', [start, activate(), 130_000, { kind: 'crash', process: 'p1' }, 10 * PING_PERIOD_MS]],
+    ['release, then a call', [start, activate(), activate('h2'), { kind: 'release', handle: 'h1' }, 2 * PING_PERIOD_MS, { kind: 'call', handle: 'h2' }, exit, 2 * PING_PERIOD_MS]],
+  ];
+
+  // Every program of the second round runs in a process that ran one of the first round.
+  test('a recycled process runs each program exactly as a fresh one does, and few processes are ever started', async () => {
+    const fresh = new NodeDcomAdapter({ reuse: false });
+    const reused = new NodeDcomAdapter();
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (const [, steps] of scenarios) {
+          const want = await drive(fresh, steps);
+          expect(await drive(reused, steps)).toEqual(want);
+        }
+      }
+      expect(fresh.processesStarted).toBeGreaterThanOrEqual(2 * scenarios.length);
+      expect(reused.processesStarted).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([fresh.close(), reused.close()]);
+    }
+  });
+
+  test('a process whose program did not end when its run did is recycled too, and close ends them all', async () => {
+    const adapter = new NodeDcomAdapter();
+    try {
+      for (let run = 0; run < 4; run++) {
+        const events = await drive(adapter, [start, activate(), PING_PERIOD_MS]);
+        expect(pings(events).map((p) => p.at)).toEqual([PING_PERIOD_MS]);
+      }
+      expect(adapter.processesStarted).toBeLessThanOrEqual(3);
+      const pids = adapter.clientPids();
+      expect(pids.length).toBeGreaterThan(0);
+      await adapter.close();
+      expect(pids.filter(pidAlive)).toEqual([]);
+    } finally {
+      await adapter.close();
+    }
+  });
+});

@@ -12,7 +12,7 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
  * ping and exit bugs by itself. The command is the one the README shows, and the
  * counterexamples must be as long as the README says. Each node-dcom run costs real time
  * (Node processes, NTLM), so shrinking has a time budget per failed rule; the whole command
- * takes a few minutes on a 2-core machine (printed, not asserted: speed belongs in bench/).
+ * takes about ten seconds on a 2-core machine (printed, not asserted: speed belongs in bench/).
  * It waits for the Wine campaign to finish rather than run beside it.
  */
 /**

@@ -1,5 +1,6 @@
 import { CORRECT, SimulatedAdapter } from '../../adapters/reference';
-import { replayActions, runCampaign } from '../../runner';
+import { NT4_RELEASES } from '../../adapters/reference';
+import { REAL_CLOCK_SHRINK, replayActions, runCampaign, shrinkBudget } from '../../runner';
 import { judge } from '../../oracles';
 import type { Action, Adapter, AdapterEvent, World } from '../../spec';
 
@@ -98,5 +99,32 @@ describe('campaign', () => {
     expect(t.counterexample?.shrinkTimedOut).toBe(true);
     const again = await replayActions(slow, t.counterexample!.seed, t.counterexample!.world, t.counterexample!.actions);
     expect(again.trace.events).toEqual(t.counterexample!.trace);
+  });
+
+  test('an adapter on a real clock gets a shrink budget by default, per rule and overall; a virtual one none', () => {
+    const real = { kind: 'real', scale: 240 } as const;
+    expect(shrinkBudget({ kind: 'virtual' }, {})).toEqual({ ruleMs: undefined, totalMs: undefined });
+    expect(shrinkBudget(real, {})).toEqual({ ruleMs: REAL_CLOCK_SHRINK.ruleMs, totalMs: REAL_CLOCK_SHRINK.totalMs });
+    expect(REAL_CLOCK_SHRINK.totalMs).toBeGreaterThan(REAL_CLOCK_SHRINK.ruleMs);
+    // A per-rule limit given is the user's budget; an overall one given stands beside either.
+    expect(shrinkBudget(real, { shrinkTimeMs: 100_000 })).toEqual({ ruleMs: 100_000, totalMs: undefined });
+    expect(shrinkBudget(real, { shrinkTotalMs: 5_000 })).toEqual({ ruleMs: REAL_CLOCK_SHRINK.ruleMs, totalMs: 5_000 });
+    expect(shrinkBudget({ kind: 'virtual' }, { shrinkTotalMs: 5_000 })).toEqual({ ruleMs: undefined, totalMs: 5_000 });
+  });
+
+  test('the overall shrink budget stops shrinking; a rule whose turn came after keeps the smallest failing run seen', async () => {
+    const sp5 = NT4_RELEASES.find((r) => r.name === 'nt4-sp5')!;
+    const slow = new SlowAdapter(new SimulatedAdapter('nt4-sp5', sp5.behaviour));
+    const result = await runCampaign(slow, { runs: 60, seed: 4, shrinkTotalMs: 200 });
+    const failed = result.rules.filter((t) => t.verdict === 'FAILED');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    // Shrinking stopped soon after the budget: a shrink finishes the run it is in.
+    expect(result.stats.shrinkMs).toBeLessThan(200 + 1_000);
+    expect(failed.some((t) => t.counterexample!.shrinkTimedOut)).toBe(true);
+    for (const t of failed) {
+      const cx = t.counterexample!;
+      const again = await replayActions(slow, cx.seed, cx.world, cx.actions);
+      expect(judge(again.trace, 'strict', new Set([t.rule.id]))[0].status).toBe('fail');
+    }
   });
 });

@@ -19,8 +19,10 @@ import { exclusively, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
 const RUNS = 20;
 const SEED = Number(process.env.DCOMKIT_WINE_CAMPAIGN_SEED ?? 20261121);
 /**
- * faketime speed-up for the campaign. Generated runs advance virtual time by an hour or more
- * each (settle period included): at x240 a run takes about 15 real seconds.
+ * faketime speed-up for the campaign. Generated runs let 20-40 virtual minutes pass each
+ * (settle period included): at x240 a run takes about 6 real seconds (the campaign about
+ * 140 s). It stays below the adapter's default (x480), where a loaded machine makes Wine's
+ * own, equally sped-up timeouts fail now and then.
  */
 const SCALE = 240;
 
