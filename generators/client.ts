@@ -11,6 +11,8 @@ const impLevelArb = fc.integer({ min: 0, max: 4 }) as fc.Arbitrary<ImpLevel>;
 const authnSvcArb = fc.constantFrom<number>(AUTHN_SVC.WINNT, AUTHN_SVC.NONE, AUTHN_SVC.GSS_NEGOTIATE, AUTHN_SVC.GSS_KERBEROS, AUTHN_SVC.DEFAULT);
 const capabilitiesArb = fc.constantFrom<number>(EOAC.NONE, EOAC.SECURE_REFS, EOAC.STATIC_CLOAKING, EOAC.DYNAMIC_CLOAKING, EOAC.MUTUAL_AUTH);
 const identityArb = fc.constantFrom('alice', 'bob', 'svc-account');
+/** Shared instances: few names, so activations meet the same object often. */
+const instanceArb = fc.constantFrom('s1', 's2');
 const pick = fc.nat({ max: 7 });
 
 /** A template acting on the pick-th live process. */
@@ -80,6 +82,25 @@ export function clientArbs(o: ResolvedGeneratorOptions): Partial<Record<ActionKi
           return process === undefined ? undefined : { kind: 'activate', process, handle: m.fresh('h'), ...r };
         }),
       ),
+    activateShared: fc.tuple(pick, instanceArb).map(([n, instance]) =>
+      template('activateShared', (m) => {
+        const process = pickFrom(m.liveProcesses(), n);
+        return process === undefined ? undefined : { kind: 'activateShared', process, handle: m.fresh('h'), instance };
+      }),
+    ),
+    // The receiver is picked among the live processes other than the holder; a proxy to a
+    // client machine's own local server stays on that machine (the world joins client
+    // machines to the server machine only).
+    handOver: fc.tuple(pick, pick).map(([n, k]) =>
+      template('handOver', (m) => {
+        const handle = pickFrom(m.liveHandles(), n);
+        if (handle === undefined) return undefined;
+        const h = m.handles.get(handle)!;
+        const machine = m.processes.get(h.process)!.machine;
+        const process = pickFrom(m.liveProcesses().filter((p) => p !== h.process && (!h.local || m.processes.get(p)!.machine === machine)), k);
+        return process === undefined ? undefined : { kind: 'handOver', handle, process, newHandle: m.fresh('h') };
+      }),
+    ),
     setBlanket: onHandle(
       'setBlanket',
       record({

@@ -19,6 +19,8 @@ export const ACTION_WEIGHTS: Record<ActionKind, number> = {
   // numbers, and late duplicates, the exporter must get right: at weight 5 one run in nine
   // had one, at 8 one in five.
   activate: 8,
+  activateShared: 4,
+  handOver: 4,
   advance: 12,
   release: 3,
   call: 2,

@@ -45,7 +45,7 @@ export interface HandleInfo {
   dropKind?: DropKind;
   /** The drop gave the reference back with a RemRelease that could reach the exporter. */
   returned?: boolean;
-  /** How the reference came to be: 'coauthinfo', 'blanket', 'unauthenticated', ... */
+  /** How the reference came to be: 'coauthinfo', 'blanket', 'unauthenticated', 'shared', 'handed', ... */
   tags: Set<string>;
   /** Step of the action that created the handle. */
   step: number;
@@ -57,6 +57,8 @@ export interface ObjectInfo {
   kind: 'server' | 'local' | 'callback';
   /** For a callback object: the client process that exported it. */
   exporterProcess?: ProcessId;
+  /** For a shared instance: its name. */
+  instance?: string;
   createdAt: number;
   handles: HandleInfo[];
   reclaimedAt?: number;
@@ -67,6 +69,14 @@ export interface ObjectInfo {
    * `RunState.lastAlive`, which adds them.
    */
   lastAlive: number;
+  /**
+   * When the exporter last handed a reference out: created the object, or gave a holder
+   * another reference (a shared activation, a hand-over's RemAddRef). Each gives the object a
+   * full set timeout in which its new holder's machine pings it.
+   */
+  handedOutAt: number;
+  /** Per client machine, the last time its resolver told the exporter about the object outside a set it is in (a delete, a set it left). */
+  heardFrom?: Map<MachineId, number>;
 }
 
 export interface ProcessInfo {
@@ -368,6 +378,8 @@ export class RunState {
       case 'advance':
       case 'initSecurity':
       case 'activate':
+      case 'activateShared':
+      case 'handOver':
       case 'queryInterface':
       case 'call':
       case 'passCallback':
@@ -409,6 +421,28 @@ export class RunState {
       if (a.authInfo) tags.add('coauthinfo');
       if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
       this.addHandle(a.handle, p.id, p.machine, e.oid, remote ? SERVER_MACHINE : p.machine, remote ? 'server' : 'local', tags, e.step);
+    } else if (a.kind === 'activateShared') {
+      const p = this.processes.get(a.process);
+      if (!p) return;
+      const tags = new Set<string>(['remote', 'shared']);
+      if (!p.authenticated) tags.add('unauthenticated');
+      if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
+      this.addHandle(a.handle, p.id, p.machine, e.oid, SERVER_MACHINE, 'server', tags, e.step);
+      this.objects.get(e.oid)!.instance ??= a.instance;
+      // Handing out a reference is a sign of life the exporter itself gives (MS-DCOM 3.1.1.5.1).
+      this.handedOut(e.oid, e.at);
+    } else if (a.kind === 'handOver') {
+      const from = this.handleOf(a.handle);
+      const p = this.processes.get(a.process);
+      if (!from || !p) return;
+      const kind = this.objects.get(from.oid)?.kind ?? 'server';
+      const tags = new Set<string>([from.tags.has('local') ? 'local' : 'remote', 'handed']);
+      if (p.machine !== from.machine) tags.add('handed across');
+      if (!p.authenticated) tags.add('unauthenticated');
+      if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
+      this.addHandle(a.newHandle, p.id, p.machine, e.oid, from.exporter, kind, tags, e.step);
+      // The marshaller's RemAddRef reached the exporter (MS-DCOM 3.2.4.3).
+      this.handedOut(e.oid, e.at);
     } else if (a.kind === 'queryInterface') {
       const from = this.handleOf(a.handle);
       if (!from) return;
@@ -436,7 +470,7 @@ export class RunState {
     this.handles.set(handle, h);
     let obj = this.objects.get(oid);
     if (!obj) {
-      obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now };
+      obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now, handedOutAt: this.now };
       this.objects.set(oid, obj);
     }
     obj.handles.push(h);
@@ -490,13 +524,13 @@ export class RunState {
     }
     if (k === null) {
       // A set the trace never names cannot be looked up later: credit its members now.
-      for (const oid of base) this.heardOf(oid, e.to, e.at);
-      for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
+      for (const oid of base) this.heardOf(oid, e.to, e.at, e.from);
+      for (const oid of e.dels) this.heardOf(oid, e.to, e.at, e.from);
       return;
     }
     // The exporter heard from the client about these objects just now: the dels here, the
     // members through the set's last ping (see lastAlive).
-    for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
+    for (const oid of e.dels) this.heardOf(oid, e.to, e.at, e.from);
     if (before) {
       for (const o of e.dels) {
         this.memberOf.get(o)?.delete(k);
@@ -555,13 +589,41 @@ export class RunState {
     this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
       this.memberOf.get(oid)?.delete(key);
-      this.heardOf(oid, set.to, set.lastPingAt);
+      this.heardOf(oid, set.to, set.lastPingAt, set.from);
     }
   }
 
-  /** The exporter `to` had news of the object at `at`. */
-  private heardOf(oid: ObjectId, to: MachineId, at: number): void {
+  /** The exporter `to` had news of the object from the resolver of `from` at `at`. */
+  private heardOf(oid: ObjectId, to: MachineId, at: number, from: MachineId): void {
     const obj = this.objects.get(oid);
-    if (obj && obj.exporter === to) obj.lastAlive = Math.max(obj.lastAlive, at);
+    if (!obj || obj.exporter !== to) return;
+    obj.lastAlive = Math.max(obj.lastAlive, at);
+    const heard = (obj.heardFrom ??= new Map());
+    heard.set(from, Math.max(heard.get(from) ?? -Infinity, at));
+  }
+
+  /** The exporter handed out another reference to the object at `at`. */
+  private handedOut(oid: ObjectId, at: number): void {
+    const obj = this.objects.get(oid);
+    if (!obj) return;
+    obj.lastAlive = Math.max(obj.lastAlive, at);
+    obj.handedOutAt = Math.max(obj.handedOutAt, at);
+  }
+
+  /**
+   * The last sign of life of the object that counts for one holder: the exporter's last
+   * hand-out, or the last news from the holder's own machine (its sets' pings, its deletes).
+   * Another machine's pings keep the object only as long as that machine's set lives, so
+   * they say nothing of when this holder's reference may be run down.
+   */
+  lastAliveFor(h: HandleInfo): number {
+    const obj = this.objects.get(h.oid);
+    if (!obj) return h.createdAt;
+    let at = Math.max(obj.handedOutAt, obj.heardFrom?.get(h.machine) ?? -Infinity);
+    for (const k of this.memberOf.get(obj.oid) ?? []) {
+      const set = this.pingSets.get(k);
+      if (set && set.from === h.machine && set.to === obj.exporter && set.lastPingAt > at) at = set.lastPingAt;
+    }
+    return at;
   }
 }

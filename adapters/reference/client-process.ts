@@ -107,6 +107,48 @@ export class Clients {
     network.complete(HR.S_OK, { oid: obj.oid, transport });
   }
 
+  /** Activation of the server's shared instance: the live one if there is one, else a new one. */
+  activateShared(a: ActionOf<'activateShared'>): void {
+    const p = this.process(a.process);
+    p.secured = true;
+    const network = this.network;
+    const transport = network.transportFor(p.machine, SERVER_MACHINE);
+    if (network.linkDown(p.machine, SERVER_MACHINE)) return network.finish(network.unreachable(transport), { transport });
+    this.exporter.serverUp = true;
+    const obj = this.exporter.sharedInstance(a.instance, p.machine);
+    this.addProxy(a.handle, p.id, p.machine, obj, false);
+    network.complete(HR.S_OK, { oid: obj.oid, transport });
+  }
+
+  /**
+   * CoMarshalInterface in the holder, CoUnmarshalInterface in `a.process`. A proxy holds one
+   * public reference here, so marshaling asks the exporter for another one to hand over
+   * (RemAddRef, 3.2.4.3, 3.2.4.4.1), which fails as a call would. A receiver on another machine
+   * resolves the exporter's OXID first (ResolveOxid, 3.1.2.5.1.1); if it cannot, the
+   * unmarshal fails and the marshaller releases the reference again (CoReleaseMarshalData).
+   * The receiver's proxy holds the handed-over reference; its machine's resolver pings the
+   * object from its next tick on (3.2.4.1.2, 3.2.6.1). This world joins client machines to
+   * the server machine only: a proxy to an object a client machine exports cannot reach the
+   * other client machine (RPC_S_SERVER_UNAVAILABLE).
+   */
+  handOver(a: ActionOf<'handOver'>): void {
+    const px = this.proxy(a.handle);
+    const to = this.process(a.process);
+    const obj = this.exporter.get(px.oid);
+    const network = this.network;
+    const info = network.info(px.machine, obj.machine);
+    const outcome = this.reach(px, obj);
+    if (outcome.kind !== 'ok') return network.finish(outcome, info);
+    if (to.machine !== px.machine && obj.machine !== SERVER_MACHINE) return network.complete(HR.RPC_S_SERVER_UNAVAILABLE);
+    if (to.machine !== px.machine && network.linkDown(to.machine, obj.machine)) {
+      const transport = network.transportFor(to.machine, obj.machine);
+      return network.finish(network.unreachable(transport), { transport });
+    }
+    this.exporter.handOut(obj);
+    this.addProxy(a.newHandle, to.id, to.machine, obj, false);
+    network.complete(HR.S_OK, { oid: obj.oid, ...info });
+  }
+
   setBlanket(a: ActionOf<'setBlanket'>): void {
     const px = this.proxy(a.handle);
     const p = this.process(px.holder);

@@ -26,10 +26,17 @@ export interface ExportedObject {
   cause?: ReclaimCause;
   /** Q224837: pings never credit this object. */
   uncredited: boolean;
+  /**
+   * Until when the object is kept for a holder it was just handed to (a shared activation, a
+   * hand-over), which has not had the chance to ping it yet; -Infinity when never handed out.
+   */
+  graceUntil: number;
 }
 
 export class Exporter {
   readonly objects = new Map<ObjectId, ExportedObject>();
+  /** The server's shared instances by name (a singleton each), while they live. */
+  private readonly shared = new Map<string, ExportedObject>();
   /** Whether the server process runs (it starts with the first remote activation). */
   serverUp = false;
   /** The server faults the RemRelease(s) of the next releasing action. */
@@ -39,6 +46,7 @@ export class Exporter {
 
   reset(): void {
     this.objects.clear();
+    this.shared.clear();
     this.serverUp = false;
     this.releaseFault = null;
   }
@@ -57,9 +65,34 @@ export class Exporter {
       pinged,
       alive: true,
       uncredited: false,
+      graceUntil: -Infinity,
     };
     this.objects.set(obj.oid, obj);
     return obj;
+  }
+
+  /** The server's shared instance `name` for a holder on `holder`: the live one, or a new one. */
+  sharedInstance(name: string, holder: MachineId): ExportedObject {
+    const obj = this.shared.get(name);
+    if (obj && obj.alive) {
+      this.handOut(obj);
+      return obj;
+    }
+    const made = this.export(SERVER_MACHINE, 'server', holder);
+    this.shared.set(name, made);
+    return made;
+  }
+
+  /**
+   * The exporter hands out another reference to a live object (3.1.1.5.1): it keeps the object
+   * for the new holder as long as for the first holder of a new one, a full set timeout in
+   * which the holder's machine pings it. An ORPC that reached the object in the last ping
+   * period likewise keeps it from reclamation (3.1.1.6.2).
+   */
+  handOut(obj: ExportedObject): void {
+    const until = this.sim.now + this.sim.setTimeout();
+    obj.graceUntil = until;
+    if (obj.setRefs === 0 && obj.orphanDeadline !== null && obj.orphanDeadline < until) obj.orphanDeadline = until;
   }
 
   get(oid: ObjectId): ExportedObject {

@@ -144,10 +144,14 @@ export class ServerResolver {
 
   private expire(set: ServerSet): void {
     this.sets.delete(set.id);
+    const now = this.sim.now;
     for (const oid of set.oids) {
       const obj = this.exporter.get(oid);
       obj.setRefs -= 1;
-      if (obj.setRefs === 0 && obj.alive) this.exporter.reclaim(obj, 'rundown');
+      if (obj.setRefs !== 0 || !obj.alive) continue;
+      // Just handed to a new holder, which has yet to ping it: kept until its grace ends.
+      if (obj.graceUntil > now) obj.orphanDeadline = obj.graceUntil;
+      else this.exporter.reclaim(obj, 'rundown');
     }
   }
 }

@@ -83,10 +83,12 @@ export class ReferenceWorld {
     start: (a) => this.clients.start(a),
     initSecurity: (a) => this.clients.initSecurity(a),
     activate: (a) => this.clients.activate(a),
+    activateShared: (a) => this.clients.activateShared(a),
     setBlanket: (a) => this.clients.setBlanket(a),
     queryInterface: (a) => this.clients.queryInterface(a),
     addRef: (a) => this.clients.addRef(a.handle),
     release: (a) => this.clients.release(a.handle),
+    handOver: (a) => this.clients.handOver(a),
     call: (a) => this.clients.call(a.handle),
     passCallback: (a) => {
       const held = this.clients.passCallback(a);

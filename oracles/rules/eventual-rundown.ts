@@ -24,12 +24,17 @@ export class EventualRundown extends Checker {
     if (e.kind !== 'reclaimed' || e.cause !== 'rundown') return;
     const obj = s.objects.get(e.oid);
     if (!obj) return;
-    const cutOff = s.liveHandles(e.oid).find((h) => s.processAlive(h.holder) && s.isPartitioned(h.machine, obj.exporter, e.at));
-    if (cutOff && e.at < s.lastAlive(obj) + PING_SET_TIMEOUT_MS) {
+    // Judged per cut-off holder: its reference may go three periods after the last sign of
+    // life its own machine gave, or the exporter's last hand-out, whatever other holders did.
+    for (const h of s.liveHandles(e.oid)) {
+      if (!s.processAlive(h.holder) || !s.isPartitioned(h.machine, obj.exporter, e.at)) continue;
+      const alive = s.lastAliveFor(h);
+      if (e.at >= alive + PING_SET_TIMEOUT_MS) continue;
       this.fail(
-        `${obj.exporter} ran ${e.oid} down ${formatMs(e.at - s.lastAlive(obj))} after its last sign of life while ${cutOff.holder} was cut off, before ${formatMs(PING_SET_TIMEOUT_MS)}`,
-        [s.actionEvents[cutOff.step], this.partitionOf(cutOff, obj, s, e.at), e],
+        `${obj.exporter} ran ${e.oid} down ${formatMs(e.at - alive)} after its last sign of life for ${h.holder}'s ${h.handle} on ${h.machine}, which was cut off, before ${formatMs(PING_SET_TIMEOUT_MS)}`,
+        [s.actionEvents[h.step], this.partitionOf(h, obj, s, e.at), e],
       );
+      return;
     }
   }
 
