@@ -202,6 +202,12 @@ export class RunState {
     return (this.partitions.get(key) ?? []).find(([from, to]) => from <= at && at < to);
   }
 
+  /** The partition intervals of the link between two machines, in order ([from, to), to Infinity while cut). */
+  cutsOf(a: MachineId, b: MachineId): ReadonlyArray<readonly [number, number]> {
+    const key = linkKey(a, b);
+    return (key && this.partitions.get(key)) || [];
+  }
+
   /** Whether the link between two machines was up during the whole of [from, to]. */
   linkUpThroughout(a: MachineId, b: MachineId, from: number, to: number): boolean {
     const key = linkKey(a, b);
@@ -253,6 +259,18 @@ export class RunState {
       if (entry.count > 0) this.unreferencedIn.get(k)?.delete(key);
       else this.watch(k).add(key);
     }
+  }
+
+  /** Whether more than one process has held references to `oid`. */
+  sharedObject(oid: ObjectId): boolean {
+    const handles = this.objects.get(oid)?.handles;
+    if (!handles || handles.length < 2) return false;
+    return handles.some((h) => h.holder !== handles[0].holder);
+  }
+
+  /** Whether some process on `machine` holds a reference to `oid` now. */
+  heldOn(machine: MachineId, oid: ObjectId): boolean {
+    return (this.live.get(machine)?.get(oid)?.count ?? 0) > 0;
   }
 
   handleOf(name: string): HandleInfo | undefined {
@@ -503,6 +521,14 @@ export class RunState {
     this.pingKey = k;
     const before = creating ? null : this.pingSets.get(k!) ?? null;
     this.previousSeq = before ? before.lastSeq : null;
+    if (before && e.type === 'complex' && e.seq < before.lastSeq) {
+      // Older than what the set already accepted: the exporter does nothing with it, not even
+      // reset the set's timer (MS-DCOM 3.1.2.5.1.3). The set is judged by what it held at its
+      // latest sequence number, whatever a stale ComplexPing adds or deletes.
+      this.claimed = before.oids;
+      this.filedUnder = k;
+      return;
+    }
     if (before) {
       if (e.adds.length) this.readded = e.adds.filter((o) => before.oids.has(o));
       if (e.dels.length) this.strangers = e.dels.filter((o) => !before.oids.has(o));

@@ -1,4 +1,4 @@
-import { PING_SET_TIMEOUT_MS, RUNDOWN_SLACK_MS, formatMs, type TraceEvent } from '../../spec';
+import { PING_PERIOD_MS, PING_SET_TIMEOUT_MS, RUNDOWN_SLACK_MS, formatMs, type Action, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { HandleInfo, ObjectInfo, RunState } from '../state';
 
@@ -18,7 +18,7 @@ export class EventualRundown extends Checker {
     if (e.kind === 'action') {
       for (const h of s.dropped) this.drops.set(h, e);
       if (e.action.kind === 'partition') this.cuts.push(e);
-      return;
+      return this.usedAfterHeal(e.action, s);
     }
     if (e.kind === 'reclaimed') this.reclaims.set(e.oid, e);
     if (e.kind !== 'reclaimed' || e.cause !== 'rundown') return;
@@ -38,8 +38,74 @@ export class EventualRundown extends Checker {
     }
   }
 
+  /**
+   * A proxy whose holder was cut off from the exporter for longer than the rundown window, and
+   * is used again after the heal: its object must have been run down meanwhile, and the use
+   * shows how the exporter and the resolvers recover (the set is gone, the call fails).
+   */
+  private usedAfterHeal(a: Action, s: RunState): void {
+    if (a.kind !== 'call' && a.kind !== 'queryInterface' && a.kind !== 'passCallback' && a.kind !== 'handOver') return;
+    const h = s.handleOf(a.handle);
+    if (!h || !s.processAlive(h.holder)) return;
+    for (const [from, to] of s.cutsOf(h.machine, h.exporter)) {
+      if (to <= s.now && from >= h.createdAt && to - from > PING_SET_TIMEOUT_MS) {
+        this.exercise('cut off past the rundown window, healed, proxy used');
+        return;
+      }
+    }
+  }
+
   override finish(s: RunState): void {
-    for (const obj of s.objects.values()) this.judge(obj, s);
+    for (const obj of s.objects.values()) {
+      this.judge(obj, s);
+      this.judgeHealed(obj, s);
+    }
+  }
+
+  /**
+   * The spans, before the end of the run, in which no holder of the object could ping it (all
+   * cut off, or gone) until a partition healed or a new holder came. If references were still
+   * out when such a span began, the exporter must have run the object down within the window:
+   * its sets' last pings came before the span, and a machine's delete within a ping period of
+   * its last holder going.
+   */
+  private judgeHealed(obj: ObjectInfo, s: RunState): void {
+    if (obj.handles.length === 0) return;
+    const able: Array<[number, number]> = [];
+    for (const h of obj.handles) {
+      const p = h.holder.startsWith('<') ? undefined : s.processes.get(h.holder);
+      const stop = Math.min(h.droppedAt ?? Infinity, p?.endedAt ?? Infinity, s.end);
+      let from = h.createdAt;
+      if (h.machine !== obj.exporter) {
+        for (const [c0, c1] of s.cutsOf(h.machine, obj.exporter)) {
+          if (c1 <= from || c0 >= stop) continue;
+          if (c0 > from) able.push([from, c0]);
+          from = Math.max(from, c1);
+        }
+      }
+      if (from < stop) able.push([from, stop]);
+    }
+    able.sort((a, b) => a[0] - b[0]);
+    let reach = -Infinity;
+    for (const [a0, a1] of able) {
+      if (reach !== -Infinity && a0 > reach) this.judgeSpan(obj, reach, a0, s);
+      reach = Math.max(reach, a1);
+    }
+  }
+
+  private judgeSpan(obj: ObjectInfo, from: number, to: number, s: RunState): void {
+    if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= from) return;
+    const out = obj.handles.filter((h) => h.createdAt <= from && !(h.droppedAt !== undefined && h.droppedAt <= from && h.returned));
+    if (out.length === 0) return;
+    const deadline = from + PING_PERIOD_MS + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
+    if (to <= this.ctx.bound(deadline)) return;
+    this.exercise(`${obj.kind} object, holders cut off past the window, then healed`);
+    if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= this.ctx.bound(deadline)) return;
+    const when = obj.reclaimedAt === undefined ? 'never reclaimed' : `reclaimed only at ${formatMs(obj.reclaimedAt)}`;
+    this.fail(
+      `${obj.exporter} ${when} ${obj.oid}, which no holder could ping from ${formatMs(from)} to ${formatMs(to)} (due by ${formatMs(deadline)})`,
+      [s.actionEvents[out[out.length - 1].step]],
+    );
   }
 
   /**
@@ -80,7 +146,10 @@ export class EventualRundown extends Checker {
     if (obj.handles.every((h) => h.returned)) return;
     if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= since) return;
     const how = obj.handles.map((h) => (h.droppedAt === undefined ? 'partition' : h.returned ? h.dropKind : `${h.dropKind}`));
-    this.exercise(`${obj.kind} object after ${[...new Set(how)].sort().join(' + ')}`);
+    const after = [...new Set(how)].sort().join(' + ');
+    this.exercise(`${obj.kind} object after ${after}`);
+    const machines = new Set(obj.handles.map((h) => h.machine));
+    if (machines.size > 1) this.exercise(`object held on both machines after ${after}`);
     const deadline = Math.max(s.lastAlive(obj), since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     const last = obj.handles.reduce((a, b) => ((a.droppedAt ?? a.createdAt) >= (b.droppedAt ?? b.createdAt) ? a : b));
     if (obj.reclaimedAt === undefined) {

@@ -27,7 +27,10 @@ export class PingSequence extends Checker {
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind !== 'ping') return;
-    if (e.type === 'complex') this.staleness(e, s);
+    if (e.type === 'complex') {
+      this.staleness(e, s);
+      this.severalHolders(e, s);
+    }
     if (e.duplicate) return;
     if (e.at > this.nextDue) this.cadence(s, e.at);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
@@ -69,6 +72,15 @@ export class PingSequence extends Checker {
     if (s.strangers.length) this.once(`${link()} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
   }
 
+  /** ComplexPings that change what a machine's set holds of an object other holders share. */
+  private severalHolders(e: PingEvent, s: RunState): void {
+    if (e.duplicate || e.status === 'lost') return;
+    const other = e.from === 'client1' ? 'client2' : e.from === 'client2' ? 'client1' : null;
+    if (other === null) return;
+    if (e.adds.some((o) => s.heldOn(other, o))) this.exercise('ComplexPing adds an object the other machine holds');
+    if (e.dels.some((o) => s.heldOn(other, o))) this.exercise('ComplexPing deletes an object the other machine holds');
+  }
+
   /** The exporter must ignore, with success, a ComplexPing older than one it accepted. */
   private staleness(e: PingEvent, s: RunState): void {
     if (e.newSetId !== undefined) {
@@ -84,6 +96,7 @@ export class PingSequence extends Checker {
       return;
     }
     this.exercise('stale ComplexPing');
+    if ([...e.adds, ...e.dels].some((o) => s.sharedObject(o))) this.exercise('stale ComplexPing naming an object several processes hold');
     if (e.status === OR.OR_INVALID_OID) {
       this.once(
         `${key} stale`,
