@@ -1,7 +1,8 @@
 /**
  * The kit's benchmark (`npm run bench`; not part of CI): throughput on the reference adapter
  * against the bare simulation, detection power on every known-bad NT4 release and every
- * mutant, and oracle cost against trace length. Prints a table, writes bench/results.json.
+ * mutant, how soon the generators reach each situation of several holders, and oracle cost
+ * against trace length. Prints tables, writes bench/results.json.
  *
  * Times are CPU time of this process (user + system) unless marked wall: the machine is
  * shared, and CPU time is what the kit costs.
@@ -16,7 +17,7 @@ import { MUTANTS } from '../adapters/reference/mutants';
 import { runArb, type GeneratorOptions } from '../generators';
 import { judge } from '../oracles';
 import { KIT_ROOT, executeRun, replayActions, runCampaign } from '../runner';
-import { hunt, shrinkHunted } from '../runner/hunt';
+import { HOLDER_SITUATIONS, hunt, huntSituations, shrinkHunted } from '../runner/hunt';
 import { SETTLE_MS, type Action, type Profile, type RuleId, type Trace, type World } from '../spec';
 
 /** What replays a run on the bare model. */
@@ -265,6 +266,35 @@ async function detect(s: Subject, seeds: number, maxRuns: number, generator: Gen
   };
 }
 
+// --- situations reached ----------------------------------------------------------------------
+
+interface Reach {
+  rule: RuleId;
+  situation: string;
+  seeds: number;
+  reached: number;
+  /** Runs until a run first exercised the situation (median / worst over the seeds). */
+  runsMedian: number;
+  runsWorst: number;
+}
+
+/** How many generated runs it takes to reach each situation of several holders, per seed. */
+async function reach(seeds: number, maxRuns: number, generator: GeneratorOptions): Promise<Reach[]> {
+  const runs = new Map<string, number[]>();
+  for (let seed = 1; seed <= seeds; seed++) {
+    const first = await huntSituations(new SimulatedAdapter('reference'), { seed, maxRuns, generator, situations: HOLDER_SITUATIONS });
+    for (const { rule, situation } of HOLDER_SITUATIONS) {
+      const key = `${rule}: ${situation}`;
+      if (!runs.has(key)) runs.set(key, []);
+      runs.get(key)!.push(first.get(key) ?? Infinity);
+    }
+  }
+  return HOLDER_SITUATIONS.map(({ rule, situation }) => {
+    const r = runs.get(`${rule}: ${situation}`)!;
+    return { rule, situation, seeds, reached: r.filter(Number.isFinite).length, runsMedian: median(r), runsWorst: Math.max(...r) };
+  });
+}
+
 // --- oracle cost ----------------------------------------------------------------------------
 
 interface OracleCost {
@@ -386,6 +416,18 @@ async function main(): Promise<void> {
     );
   }
 
+  let reached: Reach[] = [];
+  if (!values['skip-detection']) {
+    console.log(`\nSituations of several holders on the reference (${seeds} campaign seeds, at most ${maxRuns} runs each, runs of at most ${generator.maxActions} actions; target: a median of at most 200 runs):`);
+    reached = await reach(seeds, maxRuns, generator);
+    console.log(
+      table([
+        ['rule', 'situation', 'reached', 'runs until first reached (median / worst)'],
+        ...reached.map((r) => [r.rule, r.situation, `${r.reached}/${r.seeds}`, `${fmt(r.runsMedian)} / ${fmt(r.runsWorst)}`]),
+      ]),
+    );
+  }
+
   console.log('\nOracle cost against trace length (judge, all rules, strict):');
   const trace = await longTrace(10_000);
   const costs = oracleCosts(trace, [100, 1000, 10_000]);
@@ -396,7 +438,7 @@ async function main(): Promise<void> {
     ]),
   );
 
-  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, detections, oracleCost: costs };
+  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, detections, situations: reached, oracleCost: costs };
   const out = values.out ?? join(KIT_ROOT, 'bench', 'results.json');
   writeFileSync(out, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${out}`);

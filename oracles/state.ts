@@ -77,6 +77,8 @@ export interface ObjectInfo {
   handedOutAt: number;
   /** Per client machine, the last time its resolver told the exporter about the object outside a set it is in (a delete, a set it left). */
   heardFrom?: Map<MachineId, number>;
+  /** Every time written down in `lastAlive` (deletes, sets left, hand-outs), in trace order. */
+  heard?: number[];
 }
 
 export interface ProcessInfo {
@@ -184,6 +186,10 @@ export class RunState {
   private readonly unreferencedIn = new Map<string, Set<ObjectId>>();
   /** Key of the set the ping just observed was filed under, if it was. */
   private filedUnder: string | null = null;
+  /** When each object was in which set (client's view), for questions about spans of the run. */
+  private readonly stays = new Map<ObjectId, Array<{ key: string; from: number; to: number }>>();
+  /** Times of the accepted pings of each set, in order. */
+  private readonly pingTimes = new Map<string, number[]>();
 
   constructor(readonly trace: Trace) {
     this.world = cloneWorld(trace.world);
@@ -557,9 +563,10 @@ export class RunState {
     // The exporter heard from the client about these objects just now: the dels here, the
     // members through the set's last ping (see lastAlive).
     for (const oid of e.dels) this.heardOf(oid, e.to, e.at, e.from);
+    this.pinged(k, e.at);
     if (before) {
       for (const o of e.dels) {
-        this.memberOf.get(o)?.delete(k);
+        if (this.memberOf.get(o)?.delete(k)) this.leave(o, k);
         this.unreferencedIn.get(k)?.delete(o);
       }
       for (const o of e.adds) this.join(o, k, e.from);
@@ -588,8 +595,56 @@ export class RunState {
   private join(oid: ObjectId, key: string, from: MachineId): void {
     let sets = this.memberOf.get(oid);
     if (!sets) this.memberOf.set(oid, (sets = new Set()));
-    sets.add(key);
+    if (!sets.has(key)) {
+      sets.add(key);
+      let stays = this.stays.get(oid);
+      if (!stays) this.stays.set(oid, (stays = []));
+      stays.push({ key, from: this.now, to: Infinity });
+    }
     if (this.unreferencedSince(from, { oid })) this.watch(key).add(oid);
+  }
+
+  /** The object leaves the set `key` (the caller took it out of memberOf). */
+  private leave(oid: ObjectId, key: string): void {
+    const stays = this.stays.get(oid);
+    if (!stays) return;
+    for (let i = stays.length - 1; i >= 0; i--) {
+      if (stays[i].key === key && stays[i].to === Infinity) {
+        stays[i].to = this.now;
+        return;
+      }
+    }
+  }
+
+  private pinged(key: string, at: number): void {
+    let times = this.pingTimes.get(key);
+    if (!times) this.pingTimes.set(key, (times = []));
+    times.push(at);
+  }
+
+  /**
+   * The last accepted ping, in [from, to), of a set while the object was in it: what an
+   * EVENTUAL-RUNDOWN judged over a span of the run needs of the sets' credit, which
+   * `lastAlive` gives only as of the end. -Infinity when there is none.
+   */
+  lastPingHolding(oid: ObjectId, from: number, to: number): number {
+    let last = -Infinity;
+    for (const stay of this.stays.get(oid) ?? []) {
+      const lo = Math.max(from, stay.from);
+      const hi = Math.min(to, stay.to);
+      const times = this.pingTimes.get(stay.key);
+      if (!times || lo >= hi) continue;
+      // The last ping before `hi`, by binary search: pings come in time order.
+      let a = 0;
+      let b = times.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (times[mid] < hi) a = mid + 1;
+        else b = mid;
+      }
+      if (a > 0 && times[a - 1] >= lo && times[a - 1] > last) last = times[a - 1];
+    }
+    return last;
   }
 
   private watch(key: string): Set<ObjectId> {
@@ -614,7 +669,7 @@ export class RunState {
     this.pingSets.delete(key);
     this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
-      this.memberOf.get(oid)?.delete(key);
+      if (this.memberOf.get(oid)?.delete(key)) this.leave(oid, key);
       this.heardOf(oid, set.to, set.lastPingAt, set.from);
     }
   }
@@ -624,6 +679,7 @@ export class RunState {
     const obj = this.objects.get(oid);
     if (!obj || obj.exporter !== to) return;
     obj.lastAlive = Math.max(obj.lastAlive, at);
+    (obj.heard ??= []).push(at);
     const heard = (obj.heardFrom ??= new Map());
     heard.set(from, Math.max(heard.get(from) ?? -Infinity, at));
   }
@@ -633,6 +689,7 @@ export class RunState {
     const obj = this.objects.get(oid);
     if (!obj) return;
     obj.lastAlive = Math.max(obj.lastAlive, at);
+    (obj.heard ??= []).push(at);
     obj.handedOutAt = Math.max(obj.handedOutAt, at);
   }
 

@@ -1,4 +1,4 @@
-import { PING_PERIOD_MS, PING_SET_TIMEOUT_MS, RUNDOWN_SLACK_MS, formatMs, type Action, type TraceEvent } from '../../spec';
+import { PING_SET_TIMEOUT_MS, RUNDOWN_SLACK_MS, formatMs, type Action, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { HandleInfo, ObjectInfo, RunState } from '../state';
 
@@ -40,11 +40,12 @@ export class EventualRundown extends Checker {
 
   /**
    * A proxy whose holder was cut off from the exporter for longer than the rundown window, and
-   * is used again after the heal: its object must have been run down meanwhile, and the use
-   * shows how the exporter and the resolvers recover (the set is gone, the call fails).
+   * is used again after the heal (a call, QueryInterface, a callback passed, a hand-over or a
+   * Release: each reaches the exporter): its object must have been run down meanwhile, and the
+   * use shows how the exporter and the resolvers recover (the set is gone, the call fails).
    */
   private usedAfterHeal(a: Action, s: RunState): void {
-    if (a.kind !== 'call' && a.kind !== 'queryInterface' && a.kind !== 'passCallback' && a.kind !== 'handOver') return;
+    if (a.kind !== 'call' && a.kind !== 'queryInterface' && a.kind !== 'passCallback' && a.kind !== 'handOver' && a.kind !== 'release') return;
     const h = s.handleOf(a.handle);
     if (!h || !s.processAlive(h.holder)) return;
     for (const [from, to] of s.cutsOf(h.machine, h.exporter)) {
@@ -65,9 +66,9 @@ export class EventualRundown extends Checker {
   /**
    * The spans, before the end of the run, in which no holder of the object could ping it (all
    * cut off, or gone) until a partition healed or a new holder came. If references were still
-   * out when such a span began, the exporter must have run the object down within the window:
-   * its sets' last pings came before the span, and a machine's delete within a ping period of
-   * its last holder going.
+   * out when such a span began, the exporter must have run the object down within the window
+   * after its last sign of life: its sets' last pings came before the span, and what it heard
+   * during the span (a machine deleting it once its last holder there went) is written down.
    */
   private judgeHealed(obj: ObjectInfo, s: RunState): void {
     if (obj.handles.length === 0) return;
@@ -97,9 +98,13 @@ export class EventualRundown extends Checker {
     if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= from) return;
     const out = obj.handles.filter((h) => h.createdAt <= from && !(h.droppedAt !== undefined && h.droppedAt <= from && h.returned));
     if (out.length === 0) return;
-    const deadline = from + PING_PERIOD_MS + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
+    // Signs of life in the span: a machine deleting it once its last holder there went, or a
+    // machine pinging a set that still holds it (its client's fault, not the exporter's).
+    let last = Math.max(from, s.lastPingHolding(obj.oid, from, to));
+    for (const at of obj.heard ?? []) if (at > last && at < to) last = at;
+    const deadline = last + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     if (to <= this.ctx.bound(deadline)) return;
-    this.exercise(`${obj.kind} object, holders cut off past the window, then healed`);
+    this.exercise('holders cut off past the window, then healed');
     if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= this.ctx.bound(deadline)) return;
     const when = obj.reclaimedAt === undefined ? 'never reclaimed' : `reclaimed only at ${formatMs(obj.reclaimedAt)}`;
     this.fail(
@@ -149,7 +154,7 @@ export class EventualRundown extends Checker {
     const after = [...new Set(how)].sort().join(' + ');
     this.exercise(`${obj.kind} object after ${after}`);
     const machines = new Set(obj.handles.map((h) => h.machine));
-    if (machines.size > 1) this.exercise(`object held on both machines after ${after}`);
+    if (machines.size > 1) this.exercise('object held on both machines, every holder gone or cut off');
     const deadline = Math.max(s.lastAlive(obj), since) + PING_SET_TIMEOUT_MS + RUNDOWN_SLACK_MS;
     const last = obj.handles.reduce((a, b) => ((a.droppedAt ?? a.createdAt) >= (b.droppedAt ?? b.createdAt) ? a : b));
     if (obj.reclaimedAt === undefined) {

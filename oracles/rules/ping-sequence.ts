@@ -24,6 +24,8 @@ export class PingSequence extends Checker {
   /** The ComplexPing that created each set the client keeps: what a second set's violation cites. */
   private readonly creations = new Map<string, { e: PingEvent; n: number }>();
   private made = 0;
+  /** Sets (`from>to>setId`) the exporter answered OR_INVALID_SET: gone, never to be pinged again. */
+  private readonly refused = new Set<string>();
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind !== 'ping') return;
@@ -35,6 +37,7 @@ export class PingSequence extends Checker {
     if (e.at > this.nextDue) this.cadence(s, e.at);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
+    this.afterRefusal(e, s, creating);
     if (s.pingKey !== null) {
       if (creating) this.creations.set(s.pingKey, { e, n: this.made++ });
       this.sent.set(s.pingKey, e);
@@ -70,6 +73,29 @@ export class PingSequence extends Checker {
     if (e.seq <= last) this.once(`${link()} ${e.setId} seq`, `ComplexPing on set ${e.setId} reuses sequence number ${e.seq} (last ${last})`, e);
     if (s.readded.length) this.once(`${link()} readd`, `ComplexPing adds ${s.readded.join(' ')} already in set ${e.setId}`, e);
     if (s.strangers.length) this.once(`${link()} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
+  }
+
+  /**
+   * A set the exporter answered OR_INVALID_SET for no longer exists (it expired, or the
+   * exporter lost it): pinging it again only repeats the error, while the objects the client
+   * still holds go unpinged until a ComplexPing with set id 0 makes a new set (MS-DCOM
+   * 3.2.6.1, 3.1.2.5.1.2-3). A set id given out again by a later creation is a new set.
+   */
+  private afterRefusal(e: PingEvent, s: RunState, creating: boolean): void {
+    if (creating) {
+      if (e.newSetId !== undefined) this.refused.delete(s.keyOf(e.from, e.to, e.newSetId));
+      return;
+    }
+    const key = s.keyOf(e.from, e.to, e.setId);
+    if (this.refused.has(key)) {
+      this.exercise('ping after OR_INVALID_SET');
+      this.once(`${key} refused`, `${e.from} pings set ${e.setId} again after ${e.to} answered OR_INVALID_SET for it; a new set must be made with set id 0`, e);
+      return;
+    }
+    if (e.status === OR.OR_INVALID_SET) {
+      this.refused.add(key);
+      this.exercise('set refused with OR_INVALID_SET');
+    }
   }
 
   /** ComplexPings that change what a machine's set holds of an object other holders share. */

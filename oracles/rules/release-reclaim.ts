@@ -28,7 +28,8 @@ export class ReleaseReclaim extends Checker {
       const holders = new Set(obj.handles.map((x) => x.holder));
       if (holders.size > 1) {
         const machines = new Set(obj.handles.map((x) => x.machine));
-        this.exercise(`last of several holders ${machines.size > 1 ? 'on both machines' : 'on one machine'}${obj.handles.some((x) => x.tags.has('handed')) ? ', after a hand-over' : ''}`);
+        this.exercise(`last of several holders ${machines.size > 1 ? 'on both machines' : 'on one machine'}`);
+        if (obj.handles.some((x) => x.tags.has('handed'))) this.exercise('last holder of a handed-over object');
       }
       this.due.push({ oid: h.oid, by: e.at + this.ctx.bound(RELEASE_PROMPT_MS), step: e.step });
     }

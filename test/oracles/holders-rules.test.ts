@@ -204,7 +204,7 @@ describe('EVENTUAL-RUNDOWN, across a healed partition', () => {
     const o = outcome(t.build(), 'EVENTUAL-RUNDOWN');
     expect(o.status).toBe('fail');
     expect(o.violations[0].message).toMatch(/never reclaimed oid1, which no holder could ping from 100s to 800s/);
-    expect(o.situations).toEqual(expect.arrayContaining(['cut off past the rundown window, healed, proxy used', 'server object, holders cut off past the window, then healed']));
+    expect(o.situations).toEqual(expect.arrayContaining(['cut off past the rundown window, healed, proxy used', 'holders cut off past the window, then healed']));
   });
 
   test('passes one run down at its set expiry', () => {
@@ -216,5 +216,31 @@ describe('EVENTUAL-RUNDOWN, across a healed partition', () => {
     t.done(810 * S, HR.RPC_E_DISCONNECTED).settle(810 * S);
     expect(outcome(t.build(), 'EVENTUAL-RUNDOWN').status).toBe('pass');
     expect(outcome(t.build(), 'CALL-AFTER-RECLAIM').status).toBe('pass');
+  });
+});
+
+describe('PING-SEQUENCE, after OR_INVALID_SET', () => {
+  /** client1's set expires during a partition; after the heal the exporter refuses it. */
+  const refused = () => {
+    const t = new TraceBuilder().startAndActivate(0).createSet(10 * S, ['oid1']);
+    t.act(100 * S, { kind: 'partition', machine: 'client1' });
+    t.ping(130 * S, { type: 'simple', status: 'lost' });
+    t.act(600 * S, { kind: 'heal', machine: 'client1' });
+    t.ping(610 * S, { type: 'simple', status: 1912 });
+    return t;
+  };
+
+  test('fails a client that pings the refused set again', () => {
+    const t = refused().ping(730 * S, { type: 'simple', status: 1912 }).settle(730 * S);
+    const o = outcome(t.build(), 'PING-SEQUENCE');
+    expect(o.status).toBe('fail');
+    expect(o.violations[0].message).toMatch(/pings set set1 again after server answered OR_INVALID_SET/);
+  });
+
+  test('passes a client that makes a new set, even one given the old id again', () => {
+    const t = refused().createSet(730 * S, ['oid1'], 'set1').ping(850 * S, { type: 'simple' }).settle(850 * S);
+    const o = outcome(t.build(), 'PING-SEQUENCE');
+    expect(o.status).toBe('pass');
+    expect(o.situations).toContain('set refused with OR_INVALID_SET');
   });
 });
