@@ -44,6 +44,10 @@ export interface Proxy {
   /** Q224837: this proxy's object is pinged under a context the server does not credit. */
   tainted: boolean;
   heldSince: number;
+  /** Unmarshalled from a pointer another process handed over. */
+  handed: boolean;
+  /** Order of creation among the run's proxies. */
+  serial: number;
 }
 
 /** A callback object a client process exported, as the server process holds it. */
@@ -56,6 +60,8 @@ export interface HeldCallback {
 
 export class Clients {
   readonly processes = new Map<ProcessId, Process>();
+  /** Proxies made so far in this run. */
+  private made = 0;
 
   constructor(
     private readonly sim: Sim,
@@ -72,6 +78,7 @@ export class Clients {
   reset(): void {
     this.processes.clear();
     this.proxies.clear();
+    this.made = 0;
   }
 
   start(a: ActionOf<'start'>): void {
@@ -145,7 +152,7 @@ export class Clients {
       return network.finish(network.unreachable(transport), { transport });
     }
     this.exporter.handOut(obj);
-    this.addProxy(a.newHandle, to.id, to.machine, obj, false);
+    this.addProxy(a.newHandle, to.id, to.machine, obj, false).handed = true;
     network.complete(HR.S_OK, { oid: obj.oid, ...info });
   }
 
@@ -234,9 +241,11 @@ export class Clients {
     this.sim.emit({ kind: 'processExit', at: this.sim.now, process: id, machine: p.machine });
   }
 
-  addProxy(handle: HandleId, holder: ProcessId, machine: MachineId, obj: ExportedObject, tainted: boolean): void {
+  addProxy(handle: HandleId, holder: ProcessId, machine: MachineId, obj: ExportedObject, tainted: boolean): Proxy {
     obj.refs += 1;
-    this.proxies.set(handle, { handle, holder, machine, oid: obj.oid, refs: 1, tainted, heldSince: this.sim.now });
+    const px: Proxy = { handle, holder, machine, oid: obj.oid, refs: 1, tainted, heldSince: this.sim.now, handed: false, serial: ++this.made };
+    this.proxies.set(handle, px);
+    return px;
   }
 
   /** The proxy goes away; with `remRelease` its reference is given back to the exporter. */
@@ -245,6 +254,7 @@ export class Clients {
     if (px.tainted) this.resolver.leak(px);
     const obj = this.exporter.get(px.oid);
     if (!remRelease) return;
+    if (this.sim.behaviour.releaseDropsShared) this.resolver.released(px, this.made);
     // A client cut off from the exporter forgets the proxy; the reference is never given back.
     if (obj.machine !== px.machine && this.network.linkDown(px.machine, obj.machine)) return;
     this.exporter.remRelease(obj);

@@ -42,6 +42,8 @@ export class ClientResolver {
   private readonly sets = new Map<string, ClientSet>();
   /** OIDs a machine keeps pinging though nothing holds them (Q224837, crashKeepsOids). */
   private readonly leaked = new Map<MachineId, Map<ObjectId, string>>();
+  /** releaseDropsShared: per machine and OID, the last proxy made before a local process released it. */
+  private readonly releasedAt = new Map<MachineId, Map<ObjectId, number>>();
 
   constructor(
     private readonly sim: Sim,
@@ -54,6 +56,14 @@ export class ClientResolver {
   reset(): void {
     this.sets.clear();
     this.leaked.clear();
+    this.releasedAt.clear();
+  }
+
+  /** releaseDropsShared: a process released its proxy (`made` proxies so far); the machine stops pinging the OID. */
+  released(px: Proxy, made: number): void {
+    let m = this.releasedAt.get(px.machine);
+    if (!m) this.releasedAt.set(px.machine, (m = new Map()));
+    m.set(px.oid, made);
   }
 
   /** The machine goes on pinging this proxy's object although nothing holds it. */
@@ -85,6 +95,7 @@ export class ClientResolver {
     const b = this.sim.behaviour;
     const perProcess = b.setPerProcess;
     const firstPingLate = b.firstPingLate;
+    const released = this.releasedAt.get(machine);
     const now = this.sim.now;
     for (const px of this.proxies.values()) {
       if (px.machine !== machine) continue;
@@ -92,7 +103,11 @@ export class ClientResolver {
       if (obj.machine === machine) continue;
       // firstPingLate mutant: a new object is left out of pings for three periods.
       if (firstPingLate && now - px.heldSince < 3 * PING_PERIOD_MS) continue;
-      this.want((want ??= new Map()), machine, obj.machine, perProcess ? px.holder : '', obj.oid);
+      if (px.handed && b.receiverNeverPings) continue;
+      // releaseDropsShared: a reference taken before another local process released is forgotten.
+      if (released && (released.get(px.oid) ?? 0) >= px.serial) continue;
+      const owner = perProcess || (px.handed && b.unmarshalSetPerProcess) ? px.holder : '';
+      this.want((want ??= new Map()), machine, obj.machine, owner, obj.oid);
     }
     const leaked = this.leaked.get(machine);
     if (leaked) for (const [oid, holder] of leaked) this.want((want ??= new Map()), machine, this.exporter.get(oid).machine, perProcess ? holder : '', oid);
@@ -141,13 +156,13 @@ export class ClientResolver {
         return;
       }
       const reply = network.ping(set, 'simple', set.setId, set.seq, [], []);
-      if (reply.status === OR.OR_INVALID_SET) this.forget(set);
+      if (reply.status === OR.OR_INVALID_SET && !b.invalidSetKept) this.forget(set);
       return;
     }
     if (b.readdEverything) adds = [...want];
     const seq = b.seqFrozen ? set.seq : set.seq + 1;
     const reply = network.ping(set, 'complex', set.setId, seq, adds, dels);
-    if (reply.status === OR.OR_INVALID_SET) return this.forget(set);
+    if (reply.status === OR.OR_INVALID_SET) return b.invalidSetKept ? undefined : this.forget(set);
     if (reply.status !== 'ok' && reply.status !== OR.OR_INVALID_OID) return;
     set.seq = seq;
     for (const o of adds) set.acked.add(o);

@@ -31,6 +31,8 @@ export interface ExportedObject {
    * hand-over), which has not had the chance to ping it yet; -Infinity when never handed out.
    */
   graceUntil: number;
+  /** staleSeqPerObject: the sequence number of the last ComplexPing that named the object. */
+  pingSeq: number;
 }
 
 export class Exporter {
@@ -66,6 +68,7 @@ export class Exporter {
       alive: true,
       uncredited: false,
       graceUntil: -Infinity,
+      pingSeq: 0,
     };
     this.objects.set(obj.oid, obj);
     return obj;

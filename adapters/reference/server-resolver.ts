@@ -57,26 +57,42 @@ export class ServerResolver {
     if (setId === '0') {
       const set: ServerSet = { id: sim.nextId('set'), host, from, oids: new Set(), seq, expiresAt: 0, credits: 2 };
       this.sets.set(set.id, set);
-      for (const oid of adds) this.addToSet(set, oid); // unknown OIDs are skipped on a new set
+      for (const oid of adds) if (this.fresh(oid, seq)) this.addToSet(set, oid); // unknown OIDs are skipped on a new set
       this.credit(set);
       return { status: 'ok', newSetId: set.id };
     }
     const set = this.sets.get(setId);
     if (!set || set.host !== host) return { status: OR.OR_INVALID_SET };
-    if (set.seq > seq && !sim.behaviour.staleSeqApplied) return { status: 'ok' };
+    const b = sim.behaviour;
+    if (set.seq > seq && !b.staleSeqApplied && !b.staleSeqPerObject) return { status: 'ok' };
     let status: 'ok' | number = 'ok';
-    for (const oid of adds) if (!this.addToSet(set, oid)) status = OR.OR_INVALID_OID;
+    for (const oid of adds) if (this.fresh(oid, seq) && !this.addToSet(set, oid)) status = OR.OR_INVALID_OID;
     for (const oid of dels) {
-      if (!set.oids.delete(oid)) continue;
+      if (!this.fresh(oid, seq) || !set.oids.delete(oid)) continue;
       const obj = this.exporter.objects.get(oid);
       if (!obj) continue;
-      obj.setRefs -= 1;
+      this.letGo(obj);
       // Deleted from its last set while references remain: run down after a full timeout.
       if (obj.setRefs === 0 && obj.alive) obj.orphanDeadline = sim.now + sim.setTimeout();
     }
     this.credit(set);
-    set.seq = seq;
+    if (seq > set.seq || !b.staleSeqPerObject) set.seq = seq;
     return { status };
+  }
+
+  /** A set lets the object go: one set fewer holds it (exporterCountsPerSet: none does). */
+  private letGo(obj: ExportedObject): void {
+    obj.setRefs = this.sim.behaviour.exporterCountsPerSet ? 0 : obj.setRefs - 1;
+  }
+
+  /** staleSeqPerObject: whether a ComplexPing naming the object is newer than the last that did. */
+  private fresh(oid: ObjectId, seq: number): boolean {
+    if (!this.sim.behaviour.staleSeqPerObject) return true;
+    const obj = this.exporter.objects.get(oid);
+    if (!obj) return true;
+    if (obj.pingSeq > seq) return false;
+    obj.pingSeq = seq;
+    return true;
   }
 
   /** False when the OID is not an object this resolver knows. */
@@ -147,7 +163,7 @@ export class ServerResolver {
     const now = this.sim.now;
     for (const oid of set.oids) {
       const obj = this.exporter.get(oid);
-      obj.setRefs -= 1;
+      this.letGo(obj);
       if (obj.setRefs !== 0 || !obj.alive) continue;
       // Just handed to a new holder, which has yet to ping it: kept until its grace ends.
       if (obj.graceUntil > now) obj.orphanDeadline = obj.graceUntil;
