@@ -26,6 +26,9 @@ import {
   type World,
 } from '../spec';
 
+/** No set keys (nobody modifies it). */
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** The shared empty list of a ping with no re-adds or strangers (nobody modifies it). */
 const NONE: readonly ObjectId[] = [];
 
@@ -127,6 +130,18 @@ function exporterKey(m: MachineId): string {
   return key;
 }
 
+/** Index of the last interval starting at or before `at` in a list ordered by start; -1 if none. */
+function lastStartingBy(list: ReadonlyArray<readonly [number, number]>, at: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][0] <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 function linkKey(a: MachineId, b: MachineId): ClientMachine | null {
   if (a === b) return null;
   return (a === SERVER_MACHINE ? b : a) as ClientMachine;
@@ -147,6 +162,10 @@ export class RunState {
   readonly pingSets = new Map<string, ClientPingSet>();
   /** The action event of each step. */
   readonly actionEvents: ActionEvent[] = [];
+  /** Every handle each holder got, in the order it got them. */
+  private readonly heldBy = new Map<ProcessId, HandleInfo[]>();
+  /** Per client and exporter machine, the sets (by key) that hold objects as their client sees them. */
+  private readonly holding = new Map<MachineId, Map<MachineId, Set<string>>>();
   /**
    * Live handles and the last drop, per holder machine and object (`oid`) and per holder
    * machine and exporter (`>server`). Nested maps: PING-TERMINATION asks for every OID of
@@ -205,7 +224,10 @@ export class RunState {
   cutAt(a: MachineId, b: MachineId, at = this.now): [number, number] | undefined {
     const key = linkKey(a, b);
     if (!key) return undefined;
-    return (this.partitions.get(key) ?? []).find(([from, to]) => from <= at && at < to);
+    const list = this.partitions.get(key);
+    if (!list) return undefined;
+    const i = lastStartingBy(list, at);
+    return i >= 0 && at < list[i][1] ? list[i] : undefined;
   }
 
   /** The partition intervals of the link between two machines, in order ([from, to), to Infinity while cut). */
@@ -218,8 +240,13 @@ export class RunState {
   linkUpThroughout(a: MachineId, b: MachineId, from: number, to: number): boolean {
     const key = linkKey(a, b);
     if (!key) return true;
-    return !(this.partitions.get(key) ?? []).some(([s, e]) => s <= to && e > from);
+    const list = this.partitions.get(key);
+    if (!list) return true;
+    // Intervals are disjoint and in order: the last one starting by `to` ends last of those.
+    const i = lastStartingBy(list, to);
+    return !(i >= 0 && list[i][1] > from);
   }
+
 
   transport(a: MachineId, b: MachineId): Transport {
     return transportBetween(this.world.machines[a], this.world.machines[b]);
@@ -383,7 +410,7 @@ export class RunState {
         if (!p || p.endedAt !== undefined) return;
         p.endedAt = e.at;
         p.endKind = a.kind;
-        for (const h of this.handles.values()) if (h.holder === a.process && h.droppedAt === undefined) this.drop(h, a.kind);
+        for (const h of this.heldBy.get(a.process) ?? []) if (h.droppedAt === undefined) this.drop(h, a.kind);
         return;
       }
       case 'releaseCallback': {
@@ -392,8 +419,8 @@ export class RunState {
         return;
       }
       case 'serverCrash':
-        for (const h of this.handles.values()) {
-          if (h.holder === SERVER_HOLDER && h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
+        for (const h of this.heldBy.get(SERVER_HOLDER) ?? []) {
+          if (h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
         }
         return;
       case 'faultNextRelease':
@@ -492,6 +519,9 @@ export class RunState {
   ): void {
     const h: HandleInfo = { handle, holder, machine, oid, exporter, createdAt: this.now, refs: 1, tags, step };
     this.handles.set(handle, h);
+    let held = this.heldBy.get(holder);
+    if (!held) this.heldBy.set(holder, (held = []));
+    held.push(h);
     let obj = this.objects.get(oid);
     if (!obj) {
       obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now, handedOutAt: this.now };
@@ -573,13 +603,29 @@ export class RunState {
       // The set's record is the client's view, brought up to date in place.
       before.lastSeq = e.seq;
       before.lastPingAt = e.at;
+      if (!unchanged) this.holds(e.from, e.to, k, before.oids.size > 0);
     } else {
       // Set ids may come again after an exporter restart: the old set's credit is kept.
       this.dropSet(k);
       for (const o of base) this.join(o, k, e.from);
       this.pingSets.set(k, { from: e.from, to: e.to, setId: id!, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+      this.holds(e.from, e.to, k, base.size > 0);
     }
     this.filedUnder = k;
+  }
+
+  private holds(from: MachineId, to: MachineId, key: string, holding: boolean): void {
+    let byTo = this.holding.get(from);
+    if (!byTo) this.holding.set(from, (byTo = new Map()));
+    let keys = byTo.get(to);
+    if (!keys) byTo.set(to, (keys = new Set()));
+    if (holding) keys.add(key);
+    else keys.delete(key);
+  }
+
+  /** The keys of the sets from `from` to `to` that hold objects, as their client sees them. */
+  setsHolding(from: MachineId, to: MachineId): ReadonlySet<string> {
+    return this.holding.get(from)?.get(to) ?? NO_KEYS;
   }
 
   /** Last sign of life the exporter had of an object: its own record or its sets' last pings. */
@@ -667,6 +713,7 @@ export class RunState {
     const set = this.pingSets.get(key);
     if (!set) return;
     this.pingSets.delete(key);
+    this.holds(set.from, set.to, key, false);
     this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
       if (this.memberOf.get(oid)?.delete(key)) this.leave(oid, key);

@@ -44,10 +44,10 @@ export class PingSequence extends Checker {
       const due = e.at + this.ctx.bound(PING_PERIOD_MS);
       if (due < this.nextDue) this.nextDue = due;
     }
-    for (const [key, set] of s.pingSets) {
+    const holding = s.setsHolding(e.from, e.to);
+    for (const key of holding.size > 0 && !this.flagged.has(`${e.from}>${e.to} sets`) ? holding : []) {
+      const set = s.pingSets.get(key)!;
       if (
-        set.from === e.from &&
-        set.to === e.to &&
         set.setId !== id &&
         set.oids.size > 0 &&
         set.lastPingAt < e.at &&
