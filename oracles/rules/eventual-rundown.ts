@@ -13,11 +13,14 @@ export class EventualRundown extends Checker {
   private readonly drops = new Map<HandleInfo, TraceEvent>();
   private readonly cuts: TraceEvent[] = [];
   private readonly reclaims = new Map<string, TraceEvent>();
+  /** Heals and other actions, by time, that may end a span in which nobody could ping. */
+  private readonly ends: TraceEvent[] = [];
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind === 'action') {
       for (const h of s.dropped) this.drops.set(h, e);
       if (e.action.kind === 'partition') this.cuts.push(e);
+      if (e.action.kind === 'heal' || e.action.kind === 'activateShared' || e.action.kind === 'handOver') this.ends.push(e);
       return this.usedAfterHeal(e.action, s);
     }
     if (e.kind === 'reclaimed') this.reclaims.set(e.oid, e);
@@ -107,9 +110,14 @@ export class EventualRundown extends Checker {
     this.exercise('holders cut off past the window, then healed');
     if (obj.reclaimedAt !== undefined && obj.reclaimedAt <= this.ctx.bound(deadline)) return;
     const when = obj.reclaimedAt === undefined ? 'never reclaimed' : `reclaimed only at ${formatMs(obj.reclaimedAt)}`;
+    // Cited: the holder's reference, what cut the last able holder off (its partition or its
+    // end), what ended the span (a heal, or a new holder), and a late reclaim.
+    const h = out[out.length - 1];
+    const began = out.map((x) => (x.droppedAt === from ? this.drops.get(x) : this.partitionOf(x, obj, s, from))).find((x) => x !== undefined);
+    const ended = this.ends.find((x) => x.at === to);
     this.fail(
       `${obj.exporter} ${when} ${obj.oid}, which no holder could ping from ${formatMs(from)} to ${formatMs(to)} (due by ${formatMs(deadline)})`,
-      [s.actionEvents[out[out.length - 1].step]],
+      [s.actionEvents[h.step], began, ended, obj.reclaimedAt !== undefined ? this.reclaims.get(obj.oid) : undefined],
     );
   }
 

@@ -204,6 +204,8 @@ describe('EVENTUAL-RUNDOWN, across a healed partition', () => {
     const o = outcome(t.build(), 'EVENTUAL-RUNDOWN');
     expect(o.status).toBe('fail');
     expect(o.violations[0].message).toMatch(/never reclaimed oid1, which no holder could ping from 100s to 800s/);
+    // Cited: the activation, the partition that cut the holder off and the heal that ended it.
+    expect(o.violations[0].events.map((e) => e.kind === 'action' && e.action.kind)).toEqual(['activate', 'partition', 'heal']);
     expect(o.situations).toEqual(expect.arrayContaining(['cut off past the rundown window, healed, proxy used', 'holders cut off past the window, then healed']));
   });
 
