@@ -1,12 +1,13 @@
-import { OR, PING_PERIOD_MS, formatMs, type PingEvent, type TraceEvent } from '../../spec';
+import { OR, PING_PERIOD_MS, formatMs, type MachineId, type PingEvent, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
 /**
  * PING-SEQUENCE (MS-DCOM 3.2.6.1, 3.1.2.5.1.3): each client's ping sets, as it keeps them,
  * and their cadence: a set that holds objects is pinged (sent, whether or not the network
- * delivers it) at least once per ping period. Cadence is judged when a later ping shows the
- * resolver at work; a resolver gone silent altogether is NO-EARLY-RUNDOWN's to catch.
+ * delivers it) at least once per ping period. Cadence is judged when a later ping of the same
+ * machine shows its resolver at work; a resolver gone silent altogether is NO-EARLY-RUNDOWN's
+ * to catch.
  *
  * And the exporter's side of sequence numbers (3.1.2.5.1.3): a ComplexPing older than the
  * last one it accepted on a set (a datagram duplicated and delayed by the network) must be
@@ -17,8 +18,8 @@ export class PingSequence extends Checker {
   private readonly flagged = new Set<string>();
   /** Last time each set the client keeps was pinged, lost pings included. */
   private readonly sent = new Map<string, PingEvent>();
-  /** Earliest time any kept set falls overdue; cadence is checked only once time passes it. */
-  private nextDue = Infinity;
+  /** Per client machine, when one of its kept sets first falls overdue; checked once a ping of that machine comes later. */
+  private readonly nextDue = new Map<MachineId, number>();
   /** Highest sequence number the exporter accepted on each set (`from>to>setId`). */
   private readonly acceptedSeq = new Map<string, number>();
   /** The ComplexPing that created each set the client keeps: what a second set's violation cites. */
@@ -34,7 +35,7 @@ export class PingSequence extends Checker {
       this.severalHolders(e, s);
     }
     if (e.duplicate) return;
-    if (e.at > this.nextDue) this.cadence(s, e.at);
+    if (e.at > (this.nextDue.get(e.from) ?? Infinity)) this.cadence(s, e.at, e.from);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
     this.afterRefusal(e, s, creating);
@@ -42,7 +43,7 @@ export class PingSequence extends Checker {
       if (creating) this.creations.set(s.pingKey, { e, n: this.made++ });
       this.sent.set(s.pingKey, e);
       const due = e.at + this.ctx.bound(PING_PERIOD_MS);
-      if (due < this.nextDue) this.nextDue = due;
+      if (due < (this.nextDue.get(e.from) ?? Infinity)) this.nextDue.set(e.from, due);
     }
     const holding = s.setsHolding(e.from, e.to);
     for (const key of holding.size > 0 && !this.flagged.has(`${e.from}>${e.to} sets`) ? holding : []) {
@@ -132,10 +133,16 @@ export class PingSequence extends Checker {
     }
   }
 
-  /** Flags each set that still holds objects (as its client sees it) and was not pinged for a period. */
-  private cadence(s: RunState, now: number): void {
-    this.nextDue = Infinity;
+  /**
+   * Flags each of `from`'s sets that still holds objects (as its client sees it) and was not
+   * pinged for a period, now that a ping of `from` shows its resolver at work. Another
+   * machine's pings say nothing of this one's resolver (a client whose pinging ends with its
+   * process, as node-dcom's does, goes silent as a whole).
+   */
+  private cadence(s: RunState, now: number, from: MachineId): void {
+    let next = Infinity;
     for (const [key, last] of this.sent) {
+      if (last.from !== from) continue;
       const at = last.at;
       const set = s.pingSets.get(key);
       if (!set || set.oids.size === 0) {
@@ -144,7 +151,7 @@ export class PingSequence extends Checker {
       }
       const due = at + this.ctx.bound(PING_PERIOD_MS);
       if (now <= due) {
-        if (due < this.nextDue) this.nextDue = due;
+        if (due < next) next = due;
         continue;
       }
       this.sent.delete(key);
@@ -157,7 +164,9 @@ export class PingSequence extends Checker {
         [last],
       );
     }
+    this.nextDue.set(from, next);
   }
+
 
   private once(key: string, message: string, e: TraceEvent | Array<TraceEvent | undefined>): void {
     if (this.flagged.has(key)) return;

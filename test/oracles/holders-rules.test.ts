@@ -246,3 +246,23 @@ describe('PING-SEQUENCE, after OR_INVALID_SET', () => {
     expect(o.situations).toContain('set refused with OR_INVALID_SET');
   });
 });
+
+describe('PING-SEQUENCE cadence, machine by machine', () => {
+  /** Both machines hold oid1; client1 falls silent after 20 s (its pinging ended with its process). */
+  const silent = () => {
+    const t = sharedAcross();
+    for (const at of [140, 260, 380, 500]) t.ping(at * S, { type: 'simple', setId: 'set2', from: 'client2' });
+    return t;
+  };
+
+  test("another machine's pings do not count as this machine's resolver at work", () => {
+    expect(outcome(silent().settle(500 * S).build(), 'PING-SEQUENCE').status).toBe('pass');
+  });
+
+  test("this machine's own later ping shows the set it left unpinged", () => {
+    const t = silent().ping(510 * S, { type: 'complex', setId: 'set1', seq: 2, adds: ['oid9'] }).settle(510 * S);
+    const o = outcome(t.build(), 'PING-SEQUENCE');
+    expect(o.status).toBe('fail');
+    expect(o.violations[0].message).toMatch(/^client1 did not ping set set1 on server \(holding oid1 oid9\) for 500s/);
+  });
+});
