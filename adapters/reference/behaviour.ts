@@ -72,8 +72,8 @@ export interface Behaviour {
   /** A handed-over pointer is pinged in a ping set of the receiving process, beside its machine's set. */
   unmarshalSetPerProcess: boolean;
   /**
-   * A process's Release of an object deletes it from its machine's ping set although another
-   * local process still holds it (until a process of the machine takes a new reference).
+   * Releasing a proxy deletes its object from the machine's ping set although another proxy on
+   * the machine, of the same or another process, still holds it (until a new reference is taken).
    */
   releaseDropsShared: boolean;
   /**

@@ -82,7 +82,7 @@ export const MUTANT_SCENARIOS: Record<string, Scenario> = {
   },
   'release-drops-shared': {
     world: world(),
-    actions: [start('p1'), start('p2'), shared('p1', 'h1'), shared('p2', 'h2'), { kind: 'release', handle: 'h1' }],
+    actions: [start(), activate('p1', 'h1'), { kind: 'queryInterface', handle: 'h1', newHandle: 'h2', iid: 'ITest' }, { kind: 'release', handle: 'h1' }],
   },
   'exporter-counts-per-set': {
     world: world(),
