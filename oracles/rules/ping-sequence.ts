@@ -6,8 +6,8 @@ import type { RunState } from '../state';
  * PING-SEQUENCE (MS-DCOM 3.2.6.1, 3.1.2.5.1.3): each client's ping sets, as it keeps them,
  * and their cadence: a set that holds objects is pinged (sent, whether or not the network
  * delivers it) at least once per ping period. Cadence is judged when a later ping of the same
- * machine shows its resolver at work; a resolver gone silent altogether is NO-EARLY-RUNDOWN's
- * to catch.
+ * machine shows its resolver at work, over stretches its link to the exporter was up; a
+ * resolver gone silent altogether is NO-EARLY-RUNDOWN's to catch.
  *
  * And the exporter's side of sequence numbers (3.1.2.5.1.3): a ComplexPing older than the
  * last one it accepted on a set (a datagram duplicated and delayed by the network) must be
@@ -155,6 +155,9 @@ export class PingSequence extends Checker {
         continue;
       }
       this.sent.delete(key);
+      // A client cut off from the exporter meanwhile may have tried: an adapter that sees the
+      // wire from the exporter's side cannot show pings that never connected.
+      if (!s.linkUpThroughout(set.from, set.to, at, now)) continue;
       const link = `${set.from}>${set.to} cadence`;
       if (this.flagged.has(link)) continue;
       this.flagged.add(link);

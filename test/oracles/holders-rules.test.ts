@@ -266,3 +266,24 @@ describe('PING-SEQUENCE cadence, machine by machine', () => {
     expect(o.violations[0].message).toMatch(/^client1 did not ping set set1 on server \(holding oid1 oid9\) for 500s/);
   });
 });
+
+describe('PING-SEQUENCE cadence across a partition', () => {
+  /** client1's pings stop showing while it is cut off (an exporter-side view sees none), then resume. */
+  const gap = () => {
+    const t = new TraceBuilder().startAndActivate(0).createSet(10 * S, ['oid1']);
+    t.act(100 * S, { kind: 'partition', machine: 'client1' });
+    t.act(500 * S, { kind: 'heal', machine: 'client1' });
+    t.ping(510 * S, { type: 'simple' });
+    return t.settle(510 * S).build();
+  };
+
+  test('a set not seen pinged while its machine was cut off is no cadence failure', () => {
+    expect(outcome(gap(), 'PING-SEQUENCE').status).toBe('pass');
+  });
+
+  test('the same silence with the link up is one', () => {
+    const t = new TraceBuilder().startAndActivate(0).createSet(10 * S, ['oid1']);
+    t.ping(510 * S, { type: 'simple' });
+    expect(outcome(t.settle(510 * S).build(), 'PING-SEQUENCE').violations[0].message).toMatch(/did not ping set set1 on server \(holding oid1\) for 500s/);
+  });
+});
