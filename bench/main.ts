@@ -3,7 +3,8 @@
  * against the bare simulation; the settle period on the same runs settled until nothing is
  * left to judge and for the fixed ten ping periods (reference, node-dcom, impacket, Wine);
  * `dcomkit run` on the real targets, runs per second with one worker; detection power on
- * every known-bad NT4 release and every mutant; oracle cost against trace length. Prints
+ * every known-bad NT4 release and every mutant; how soon the generators reach each situation
+ * of several holders; oracle cost against trace length. Prints
  * tables, writes bench/results.json. `--skip-real` leaves node-dcom, impacket and Wine out,
  * `--skip-wine` Wine alone (impacket and Wine are also left out when their set-up scripts
  * have not run), `--only-real` keeps just the settle and real-target sections.
@@ -26,7 +27,7 @@ import { DEFAULT_WINE_SCALE, createWineAdapter, wineSetupProblem } from '../adap
 import { runArb, type GeneratorOptions } from '../generators';
 import { judge } from '../oracles';
 import { KIT_ROOT, TraceRecorder, executeRun, replayActions, runCampaign, type RunRecord } from '../runner';
-import { hunt, shrinkHunted } from '../runner/hunt';
+import { HOLDER_SITUATIONS, hunt, huntSituations, shrinkHunted } from '../runner/hunt';
 import { SETTLE_MS, settleMs, type Action, type Adapter, type Profile, type RuleId, type Trace, type World } from '../spec';
 
 /** What replays a run on the bare model. */
@@ -594,6 +595,43 @@ async function oracleSection(): Promise<OracleCost[]> {
   return costs;
 }
 
+// --- situations reached ----------------------------------------------------------------------
+
+interface Reach {
+  rule: RuleId;
+  situation: string;
+  seeds: number;
+  reached: number;
+  /** Runs until a run first exercised the situation (median / worst over the seeds). */
+  runsMedian: number;
+  runsWorst: number;
+}
+
+/** How many generated runs it takes to reach each situation of several holders, per seed. */
+async function reachSection(seeds: number, maxRuns: number, generator: GeneratorOptions): Promise<Reach[]> {
+  console.log(`\nSituations of several holders on the reference (${seeds} campaign seeds, at most ${maxRuns} runs each, runs of at most ${generator.maxActions} actions; target: a median of at most 200 runs):`);
+  const runs = new Map<string, number[]>();
+  for (let seed = 1; seed <= seeds; seed++) {
+    const first = await huntSituations(new SimulatedAdapter('reference'), { seed, maxRuns, generator, situations: HOLDER_SITUATIONS });
+    for (const { rule, situation } of HOLDER_SITUATIONS) {
+      const key = `${rule}: ${situation}`;
+      if (!runs.has(key)) runs.set(key, []);
+      runs.get(key)!.push(first.get(key) ?? Infinity);
+    }
+  }
+  const reached = HOLDER_SITUATIONS.map(({ rule, situation }) => {
+    const r = runs.get(`${rule}: ${situation}`)!;
+    return { rule, situation, seeds, reached: r.filter(Number.isFinite).length, runsMedian: median(r), runsWorst: Math.max(...r) };
+  });
+  console.log(
+    table([
+      ['rule', 'situation', 'reached', 'runs until first reached (median / worst)'],
+      ...reached.map((r) => [r.rule, r.situation, `${r.reached}/${r.seeds}`, `${fmt(r.runsMedian)} / ${fmt(r.runsWorst)}`]),
+    ]),
+  );
+  return reached;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -619,9 +657,10 @@ async function main(): Promise<void> {
   const settles = await settleSection(generator, !values['skip-real'], wine === undefined);
   const real = values['skip-real'] ? [] : realSection(wine);
   const detections = values['skip-detection'] || onlyReal ? [] : await detectionSection(seeds, maxRuns, generator, values.only?.split(','));
+  const situations = values['skip-detection'] || onlyReal ? [] : await reachSection(seeds, maxRuns, generator);
   const costs = onlyReal ? [] : await oracleSection();
 
-  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, settle: settles, realTargets: real, detections, oracleCost: costs };
+  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, settle: settles, realTargets: real, detections, situations, oracleCost: costs };
   const out = values.out ?? join(KIT_ROOT, 'bench', 'results.json');
   writeFileSync(out, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${out}`);

@@ -14,6 +14,8 @@ export interface GenProcess {
 export interface GenHandle {
   process: string;
   refs: number;
+  /** A proxy to an object a local server on the client's own machine exports. */
+  local: boolean;
 }
 
 export class GenModel {
@@ -105,7 +107,10 @@ export class GenModel {
       case 'crash':
         return this.alive(a.process);
       case 'activate':
+      case 'activateShared':
         return this.alive(a.process) && !this.used.has(a.handle);
+      case 'handOver':
+        return !!this.liveHandle(a.handle) && this.alive(a.process) && !this.used.has(a.newHandle);
       case 'queryInterface':
         return !!this.liveHandle(a.handle) && !this.used.has(a.newHandle);
       case 'passCallback':
@@ -146,11 +151,22 @@ export class GenModel {
         break;
       case 'activate':
         this.used.add(a.handle);
-        if (succeeded) this.handles.set(a.handle, { process: a.process, refs: 1 });
+        if (succeeded) this.handles.set(a.handle, { process: a.process, refs: 1, local: !a.serverInfo && a.clsctx === 'local' });
+        break;
+      case 'activateShared':
+        this.used.add(a.handle);
+        if (succeeded) this.handles.set(a.handle, { process: a.process, refs: 1, local: false });
+        break;
+      case 'handOver':
+        this.used.add(a.newHandle);
+        if (succeeded) this.handles.set(a.newHandle, { process: a.process, refs: 1, local: this.handles.get(a.handle)!.local });
         break;
       case 'queryInterface':
         this.used.add(a.newHandle);
-        if (succeeded) this.handles.set(a.newHandle, { process: this.handles.get(a.handle)!.process, refs: 1 });
+        if (succeeded) {
+          const from = this.handles.get(a.handle)!;
+          this.handles.set(a.newHandle, { process: from.process, refs: 1, local: from.local });
+        }
         break;
       case 'passCallback':
         this.used.add(a.callback);

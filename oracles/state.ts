@@ -26,6 +26,9 @@ import {
   type World,
 } from '../spec';
 
+/** No set keys (nobody modifies it). */
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** The shared empty list of a ping with no re-adds or strangers (nobody modifies it). */
 const NONE: readonly ObjectId[] = [];
 
@@ -45,7 +48,7 @@ export interface HandleInfo {
   dropKind?: DropKind;
   /** The drop gave the reference back with a RemRelease that could reach the exporter. */
   returned?: boolean;
-  /** How the reference came to be: 'coauthinfo', 'blanket', 'unauthenticated', ... */
+  /** How the reference came to be: 'coauthinfo', 'blanket', 'unauthenticated', 'shared', 'handed', ... */
   tags: Set<string>;
   /** Step of the action that created the handle. */
   step: number;
@@ -57,6 +60,8 @@ export interface ObjectInfo {
   kind: 'server' | 'local' | 'callback';
   /** For a callback object: the client process that exported it. */
   exporterProcess?: ProcessId;
+  /** For a shared instance: its name. */
+  instance?: string;
   createdAt: number;
   handles: HandleInfo[];
   reclaimedAt?: number;
@@ -67,6 +72,16 @@ export interface ObjectInfo {
    * `RunState.lastAlive`, which adds them.
    */
   lastAlive: number;
+  /**
+   * When the exporter last handed a reference out: created the object, or gave a holder
+   * another reference (a shared activation, a hand-over's RemAddRef). Each gives the object a
+   * full set timeout in which its new holder's machine pings it.
+   */
+  handedOutAt: number;
+  /** Per client machine, the last time its resolver told the exporter about the object outside a set it is in (a delete, a set it left). */
+  heardFrom?: Map<MachineId, number>;
+  /** Every time written down in `lastAlive` (deletes, sets left, hand-outs), in trace order. */
+  heard?: number[];
 }
 
 export interface ProcessInfo {
@@ -115,6 +130,18 @@ function exporterKey(m: MachineId): string {
   return key;
 }
 
+/** Index of the last interval starting at or before `at` in a list ordered by start; -1 if none. */
+function lastStartingBy(list: ReadonlyArray<readonly [number, number]>, at: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid][0] <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
 function linkKey(a: MachineId, b: MachineId): ClientMachine | null {
   if (a === b) return null;
   return (a === SERVER_MACHINE ? b : a) as ClientMachine;
@@ -135,6 +162,10 @@ export class RunState {
   readonly pingSets = new Map<string, ClientPingSet>();
   /** The action event of each step. */
   readonly actionEvents: ActionEvent[] = [];
+  /** Every handle each holder got, in the order it got them. */
+  private readonly heldBy = new Map<ProcessId, HandleInfo[]>();
+  /** Per client and exporter machine, the sets (by key) that hold objects as their client sees them. */
+  private readonly holding = new Map<MachineId, Map<MachineId, Set<string>>>();
   /**
    * Live handles and the last drop, per holder machine and object (`oid`) and per holder
    * machine and exporter (`>server`). Nested maps: PING-TERMINATION asks for every OID of
@@ -174,6 +205,10 @@ export class RunState {
   private readonly unreferencedIn = new Map<string, Set<ObjectId>>();
   /** Key of the set the ping just observed was filed under, if it was. */
   private filedUnder: string | null = null;
+  /** When each object was in which set (client's view), for questions about spans of the run. */
+  private readonly stays = new Map<ObjectId, Array<{ key: string; from: number; to: number }>>();
+  /** Times of the accepted pings of each set, in order. */
+  private readonly pingTimes = new Map<string, number[]>();
 
   constructor(readonly trace: Trace) {
     this.world = cloneWorld(trace.world);
@@ -189,15 +224,29 @@ export class RunState {
   cutAt(a: MachineId, b: MachineId, at = this.now): [number, number] | undefined {
     const key = linkKey(a, b);
     if (!key) return undefined;
-    return (this.partitions.get(key) ?? []).find(([from, to]) => from <= at && at < to);
+    const list = this.partitions.get(key);
+    if (!list) return undefined;
+    const i = lastStartingBy(list, at);
+    return i >= 0 && at < list[i][1] ? list[i] : undefined;
+  }
+
+  /** The partition intervals of the link between two machines, in order ([from, to), to Infinity while cut). */
+  cutsOf(a: MachineId, b: MachineId): ReadonlyArray<readonly [number, number]> {
+    const key = linkKey(a, b);
+    return (key && this.partitions.get(key)) || [];
   }
 
   /** Whether the link between two machines was up during the whole of [from, to]. */
   linkUpThroughout(a: MachineId, b: MachineId, from: number, to: number): boolean {
     const key = linkKey(a, b);
     if (!key) return true;
-    return !(this.partitions.get(key) ?? []).some(([s, e]) => s <= to && e > from);
+    const list = this.partitions.get(key);
+    if (!list) return true;
+    // Intervals are disjoint and in order: the last one starting by `to` ends last of those.
+    const i = lastStartingBy(list, to);
+    return !(i >= 0 && list[i][1] > from);
   }
+
 
   transport(a: MachineId, b: MachineId): Transport {
     return transportBetween(this.world.machines[a], this.world.machines[b]);
@@ -243,6 +292,18 @@ export class RunState {
       if (entry.count > 0) this.unreferencedIn.get(k)?.delete(key);
       else this.watch(k).add(key);
     }
+  }
+
+  /** Whether more than one process has held references to `oid`. */
+  sharedObject(oid: ObjectId): boolean {
+    const handles = this.objects.get(oid)?.handles;
+    if (!handles || handles.length < 2) return false;
+    return handles.some((h) => h.holder !== handles[0].holder);
+  }
+
+  /** Whether some process on `machine` holds a reference to `oid` now. */
+  heldOn(machine: MachineId, oid: ObjectId): boolean {
+    return (this.live.get(machine)?.get(oid)?.count ?? 0) > 0;
   }
 
   handleOf(name: string): HandleInfo | undefined {
@@ -349,7 +410,7 @@ export class RunState {
         if (!p || p.endedAt !== undefined) return;
         p.endedAt = e.at;
         p.endKind = a.kind;
-        for (const h of this.handles.values()) if (h.holder === a.process && h.droppedAt === undefined) this.drop(h, a.kind);
+        for (const h of this.heldBy.get(a.process) ?? []) if (h.droppedAt === undefined) this.drop(h, a.kind);
         return;
       }
       case 'releaseCallback': {
@@ -358,8 +419,8 @@ export class RunState {
         return;
       }
       case 'serverCrash':
-        for (const h of this.handles.values()) {
-          if (h.holder === SERVER_HOLDER && h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
+        for (const h of this.heldBy.get(SERVER_HOLDER) ?? []) {
+          if (h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
         }
         return;
       case 'faultNextRelease':
@@ -368,6 +429,8 @@ export class RunState {
       case 'advance':
       case 'initSecurity':
       case 'activate':
+      case 'activateShared':
+      case 'handOver':
       case 'queryInterface':
       case 'call':
       case 'passCallback':
@@ -409,6 +472,28 @@ export class RunState {
       if (a.authInfo) tags.add('coauthinfo');
       if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
       this.addHandle(a.handle, p.id, p.machine, e.oid, remote ? SERVER_MACHINE : p.machine, remote ? 'server' : 'local', tags, e.step);
+    } else if (a.kind === 'activateShared') {
+      const p = this.processes.get(a.process);
+      if (!p) return;
+      const tags = new Set<string>(['remote', 'shared']);
+      if (!p.authenticated) tags.add('unauthenticated');
+      if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
+      this.addHandle(a.handle, p.id, p.machine, e.oid, SERVER_MACHINE, 'server', tags, e.step);
+      this.objects.get(e.oid)!.instance ??= a.instance;
+      // Handing out a reference is a sign of life the exporter itself gives (MS-DCOM 3.1.1.5.1).
+      this.handedOut(e.oid, e.at);
+    } else if (a.kind === 'handOver') {
+      const from = this.handleOf(a.handle);
+      const p = this.processes.get(a.process);
+      if (!from || !p) return;
+      const kind = this.objects.get(from.oid)?.kind ?? 'server';
+      const tags = new Set<string>([from.tags.has('local') ? 'local' : 'remote', 'handed']);
+      if (p.machine !== from.machine) tags.add('handed across');
+      if (!p.authenticated) tags.add('unauthenticated');
+      if (this.world.machines[p.machine].trust === 'untrusted') tags.add('untrusted');
+      this.addHandle(a.newHandle, p.id, p.machine, e.oid, from.exporter, kind, tags, e.step);
+      // The marshaller's RemAddRef reached the exporter (MS-DCOM 3.2.4.3).
+      this.handedOut(e.oid, e.at);
     } else if (a.kind === 'queryInterface') {
       const from = this.handleOf(a.handle);
       if (!from) return;
@@ -434,9 +519,12 @@ export class RunState {
   ): void {
     const h: HandleInfo = { handle, holder, machine, oid, exporter, createdAt: this.now, refs: 1, tags, step };
     this.handles.set(handle, h);
+    let held = this.heldBy.get(holder);
+    if (!held) this.heldBy.set(holder, (held = []));
+    held.push(h);
     let obj = this.objects.get(oid);
     if (!obj) {
-      obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now };
+      obj = { oid, exporter, kind, createdAt: this.now, handles: [], lastAlive: this.now, handedOutAt: this.now };
       this.objects.set(oid, obj);
     }
     obj.handles.push(h);
@@ -469,6 +557,14 @@ export class RunState {
     this.pingKey = k;
     const before = creating ? null : this.pingSets.get(k!) ?? null;
     this.previousSeq = before ? before.lastSeq : null;
+    if (before && e.type === 'complex' && e.seq < before.lastSeq) {
+      // Older than what the set already accepted: the exporter does nothing with it, not even
+      // reset the set's timer (MS-DCOM 3.1.2.5.1.3). The set is judged by what it held at its
+      // latest sequence number, whatever a stale ComplexPing adds or deletes.
+      this.claimed = before.oids;
+      this.filedUnder = k;
+      return;
+    }
     if (before) {
       if (e.adds.length) this.readded = e.adds.filter((o) => before.oids.has(o));
       if (e.dels.length) this.strangers = e.dels.filter((o) => !before.oids.has(o));
@@ -490,29 +586,46 @@ export class RunState {
     }
     if (k === null) {
       // A set the trace never names cannot be looked up later: credit its members now.
-      for (const oid of base) this.heardOf(oid, e.to, e.at);
-      for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
+      for (const oid of base) this.heardOf(oid, e.to, e.at, e.from);
+      for (const oid of e.dels) this.heardOf(oid, e.to, e.at, e.from);
       return;
     }
     // The exporter heard from the client about these objects just now: the dels here, the
     // members through the set's last ping (see lastAlive).
-    for (const oid of e.dels) this.heardOf(oid, e.to, e.at);
+    for (const oid of e.dels) this.heardOf(oid, e.to, e.at, e.from);
+    this.pinged(k, e.at);
     if (before) {
       for (const o of e.dels) {
-        this.memberOf.get(o)?.delete(k);
+        if (this.memberOf.get(o)?.delete(k)) this.leave(o, k);
         this.unreferencedIn.get(k)?.delete(o);
       }
       for (const o of e.adds) this.join(o, k, e.from);
       // The set's record is the client's view, brought up to date in place.
       before.lastSeq = e.seq;
       before.lastPingAt = e.at;
+      if (!unchanged) this.holds(e.from, e.to, k, before.oids.size > 0);
     } else {
       // Set ids may come again after an exporter restart: the old set's credit is kept.
       this.dropSet(k);
       for (const o of base) this.join(o, k, e.from);
       this.pingSets.set(k, { from: e.from, to: e.to, setId: id!, oids: base, lastSeq: e.seq, lastPingAt: e.at });
+      this.holds(e.from, e.to, k, base.size > 0);
     }
     this.filedUnder = k;
+  }
+
+  private holds(from: MachineId, to: MachineId, key: string, holding: boolean): void {
+    let byTo = this.holding.get(from);
+    if (!byTo) this.holding.set(from, (byTo = new Map()));
+    let keys = byTo.get(to);
+    if (!keys) byTo.set(to, (keys = new Set()));
+    if (holding) keys.add(key);
+    else keys.delete(key);
+  }
+
+  /** The keys of the sets from `from` to `to` that hold objects, as their client sees them. */
+  setsHolding(from: MachineId, to: MachineId): ReadonlySet<string> {
+    return this.holding.get(from)?.get(to) ?? NO_KEYS;
   }
 
   /** Last sign of life the exporter had of an object: its own record or its sets' last pings. */
@@ -528,8 +641,56 @@ export class RunState {
   private join(oid: ObjectId, key: string, from: MachineId): void {
     let sets = this.memberOf.get(oid);
     if (!sets) this.memberOf.set(oid, (sets = new Set()));
-    sets.add(key);
+    if (!sets.has(key)) {
+      sets.add(key);
+      let stays = this.stays.get(oid);
+      if (!stays) this.stays.set(oid, (stays = []));
+      stays.push({ key, from: this.now, to: Infinity });
+    }
     if (this.unreferencedSince(from, { oid })) this.watch(key).add(oid);
+  }
+
+  /** The object leaves the set `key` (the caller took it out of memberOf). */
+  private leave(oid: ObjectId, key: string): void {
+    const stays = this.stays.get(oid);
+    if (!stays) return;
+    for (let i = stays.length - 1; i >= 0; i--) {
+      if (stays[i].key === key && stays[i].to === Infinity) {
+        stays[i].to = this.now;
+        return;
+      }
+    }
+  }
+
+  private pinged(key: string, at: number): void {
+    let times = this.pingTimes.get(key);
+    if (!times) this.pingTimes.set(key, (times = []));
+    times.push(at);
+  }
+
+  /**
+   * The last accepted ping, in [from, to), of a set while the object was in it: what an
+   * EVENTUAL-RUNDOWN judged over a span of the run needs of the sets' credit, which
+   * `lastAlive` gives only as of the end. -Infinity when there is none.
+   */
+  lastPingHolding(oid: ObjectId, from: number, to: number): number {
+    let last = -Infinity;
+    for (const stay of this.stays.get(oid) ?? []) {
+      const lo = Math.max(from, stay.from);
+      const hi = Math.min(to, stay.to);
+      const times = this.pingTimes.get(stay.key);
+      if (!times || lo >= hi) continue;
+      // The last ping before `hi`, by binary search: pings come in time order.
+      let a = 0;
+      let b = times.length;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if (times[mid] < hi) a = mid + 1;
+        else b = mid;
+      }
+      if (a > 0 && times[a - 1] >= lo && times[a - 1] > last) last = times[a - 1];
+    }
+    return last;
   }
 
   private watch(key: string): Set<ObjectId> {
@@ -552,16 +713,47 @@ export class RunState {
     const set = this.pingSets.get(key);
     if (!set) return;
     this.pingSets.delete(key);
+    this.holds(set.from, set.to, key, false);
     this.unreferencedIn.delete(key);
     for (const oid of set.oids) {
-      this.memberOf.get(oid)?.delete(key);
-      this.heardOf(oid, set.to, set.lastPingAt);
+      if (this.memberOf.get(oid)?.delete(key)) this.leave(oid, key);
+      this.heardOf(oid, set.to, set.lastPingAt, set.from);
     }
   }
 
-  /** The exporter `to` had news of the object at `at`. */
-  private heardOf(oid: ObjectId, to: MachineId, at: number): void {
+  /** The exporter `to` had news of the object from the resolver of `from` at `at`. */
+  private heardOf(oid: ObjectId, to: MachineId, at: number, from: MachineId): void {
     const obj = this.objects.get(oid);
-    if (obj && obj.exporter === to) obj.lastAlive = Math.max(obj.lastAlive, at);
+    if (!obj || obj.exporter !== to) return;
+    obj.lastAlive = Math.max(obj.lastAlive, at);
+    (obj.heard ??= []).push(at);
+    const heard = (obj.heardFrom ??= new Map());
+    heard.set(from, Math.max(heard.get(from) ?? -Infinity, at));
+  }
+
+  /** The exporter handed out another reference to the object at `at`. */
+  private handedOut(oid: ObjectId, at: number): void {
+    const obj = this.objects.get(oid);
+    if (!obj) return;
+    obj.lastAlive = Math.max(obj.lastAlive, at);
+    (obj.heard ??= []).push(at);
+    obj.handedOutAt = Math.max(obj.handedOutAt, at);
+  }
+
+  /**
+   * The last sign of life of the object that counts for one holder: the exporter's last
+   * hand-out, or the last news from the holder's own machine (its sets' pings, its deletes).
+   * Another machine's pings keep the object only as long as that machine's set lives, so
+   * they say nothing of when this holder's reference may be run down.
+   */
+  lastAliveFor(h: HandleInfo): number {
+    const obj = this.objects.get(h.oid);
+    if (!obj) return h.createdAt;
+    let at = Math.max(obj.handedOutAt, obj.heardFrom?.get(h.machine) ?? -Infinity);
+    for (const k of this.memberOf.get(obj.oid) ?? []) {
+      const set = this.pingSets.get(k);
+      if (set && set.from === h.machine && set.to === obj.exporter && set.lastPingAt > at) at = set.lastPingAt;
+    }
+    return at;
   }
 }

@@ -78,7 +78,8 @@ export interface Certificate {
     /** SHA-256 of everything that shapes generated runs and their judgement (generatorSchema). */
     schemaHash: string;
     options: ResolvedGeneratorOptions;
-    weights: Record<ActionKind, number>;
+    /** By action kind; a kit of another version may not know every kind of this one's. */
+    weights: Partial<Record<ActionKind, number>>;
     settleMs: number;
     fastCheck: string;
   };

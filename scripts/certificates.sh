@@ -10,7 +10,7 @@
 # The real targets cost real seconds per run, so they get their own campaign size and a
 # shrink budget: node-dcom 30 runs; wine 20 runs sped up x240 after its regression corpus
 # (adapters/wine/corpus; it needs scripts/setup-wine.sh first); impacket the README's
-# campaign, 100 runs and no shrink limit (about two minutes; scripts/setup-impacket.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
+# campaign, 100 runs of seed 6 and no shrink limit (about four minutes; scripts/setup-impacket.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
 #
 # A rule FAILED is what a certificate is for (exit 1 from certify is fine); any other failure
 # stops the script. Run it after anything that changes generation (the generator schema hash),
@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS_SET="${RUNS:-}"
 RUNS="${RUNS:-500}"
+SEED_SET="${SEED:-}"
 SEED="${SEED:-1}"
 if [ "$#" -eq 0 ]; then set -- reference nt4-sp3 nt4-sp5 nt4-sp6; fi
 
@@ -30,10 +31,11 @@ for adapter in "$@"; do
   rm -rf "$out"
   status=0
   runs="$RUNS"
+  seed="$SEED"
   args=()
   case "$name" in
     node-dcom) runs="${RUNS_SET:-30}"; args=(--shrink-time 10) ;;
-    impacket) runs="${RUNS_SET:-100}" ;;
+    impacket) runs="${RUNS_SET:-100}"; seed="${SEED_SET:-6}" ;;
     # Wine's regression corpus replays first: 20 random runs alone may miss a known fault.
     # certify adds what it finds to a corpus, so it gets a copy: the committed one stays put.
     wine)
@@ -46,7 +48,7 @@ for adapter in "$@"; do
       ;;
   esac
   if [ -n "${CERTIFY_ARGS:-}" ]; then read -r -a args <<<"$CERTIFY_ARGS"; fi
-  node dist/cli/main.js certify --adapter "$adapter" --runs "$runs" --seed "$SEED" "${args[@]}" --out "$out" >/dev/null || status=$?
+  node dist/cli/main.js certify --adapter "$adapter" --runs "$runs" --seed "$seed" "${args[@]}" --out "$out" >/dev/null || status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 1 ]; then
     echo "certificates: certify $adapter failed (exit $status)" >&2
     exit "$status"

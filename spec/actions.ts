@@ -67,6 +67,14 @@ export interface Activate {
   serverInfo: boolean;
   authInfo: AuthInfo | null;
 }
+/**
+ * CoCreateInstanceEx (CLSCTX_REMOTE_SERVER, COSERVERINFO naming the server) of the test
+ * class's shared instance `instance`: a singleton the server hands every client that asks
+ * for it. While it lives, an activation of the same instance from any process on any machine
+ * gets a proxy to the same object (the same OID); once it is gone, the next activation makes
+ * it afresh. The new proxy is called `handle`.
+ */
+export interface ActivateShared { kind: 'activateShared'; process: ProcessId; handle: HandleId; instance: string }
 /** CoSetProxyBlanket on the interface proxy, or on its IUnknown. */
 export interface SetBlanket extends BlanketSettings {
   kind: 'setBlanket';
@@ -78,6 +86,13 @@ export type InterfaceName = (typeof INTERFACES)[number];
 export interface QueryInterface { kind: 'queryInterface'; handle: HandleId; newHandle: HandleId; iid: InterfaceName }
 export interface AddRef { kind: 'addRef'; handle: HandleId }
 export interface Release { kind: 'release'; handle: HandleId }
+/**
+ * The process holding `handle` marshals it (CoMarshalInterface, a normal marshal: the OBJREF
+ * carries public references, MS-DCOM 3.2.4.3) and `process`, another client process on the
+ * same or the other client machine, unmarshals it (CoUnmarshalInterface, 3.2.4.1.2) as
+ * `newHandle`. The receiving machine's resolver then pings the object itself (3.2.6.1).
+ */
+export interface HandOver { kind: 'handOver'; handle: HandleId; process: ProcessId; newHandle: HandleId }
 /** A method call through the proxy. */
 export interface Call { kind: 'call'; handle: HandleId }
 /** A method call that passes a new callback object, which the server keeps as `callback`. */
@@ -107,10 +122,12 @@ export type ClientAction =
   | Start
   | InitSecurity
   | Activate
+  | ActivateShared
   | SetBlanket
   | QueryInterface
   | AddRef
   | Release
+  | HandOver
   | Call
   | PassCallback
   | Exit
@@ -125,10 +142,12 @@ export const CLIENT_ACTION_KINDS = [
   'start',
   'initSecurity',
   'activate',
+  'activateShared',
   'setBlanket',
   'queryInterface',
   'addRef',
   'release',
+  'handOver',
   'call',
   'passCallback',
   'exit',
@@ -148,8 +167,10 @@ export type ActionOf<K extends ActionKind> = Extract<Action, { kind: K }>;
 export const CALLING_KINDS: ReadonlySet<ActionKind> = new Set<ActionKind>([
   'initSecurity',
   'activate',
+  'activateShared',
   'setBlanket',
   'queryInterface',
+  'handOver',
   'call',
   'passCallback',
   'invokeCallback',

@@ -61,10 +61,12 @@ export function describeAction(a: Action): string {
       if (x.authInfo) parts.push(authInfo(x.authInfo));
       return `${x.process}: ${x.handle} = CoCreateInstanceEx(${parts.join(', ')})`;
     })
+    .with({ kind: 'activateShared' }, (x) => `${x.process}: ${x.handle} = CoCreateInstanceEx(CLSCTX_REMOTE_SERVER, COSERVERINFO(server), shared instance ${x.instance})`)
     .with({ kind: 'setBlanket' }, (x) => `CoSetProxyBlanket(${x.handle}${x.target === 'iunknown' ? ' IUnknown' : ''}, ${blanket(x)})`)
     .with({ kind: 'queryInterface' }, (x) => `${x.newHandle} = ${x.handle}->QueryInterface(${x.iid})`)
     .with({ kind: 'addRef' }, (x) => `${x.handle}->AddRef()`)
     .with({ kind: 'release' }, (x) => `${x.handle}->Release()`)
+    .with({ kind: 'handOver' }, (x) => `${x.process}: ${x.newHandle} = CoUnmarshalInterface(CoMarshalInterface(${x.handle}))`)
     .with({ kind: 'call' }, (x) => `${x.handle}->Method()`)
     .with({ kind: 'passCallback' }, (x) => `${x.handle}->Advise(new callback ${x.callback})`)
     .with({ kind: 'exit' }, (x) => `${x.process}: CoUninitialize and exit`)

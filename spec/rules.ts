@@ -67,7 +67,7 @@ export const RULES: readonly Rule[] = [
     id: 'PING-TERMINATION',
     title: 'Pinging stops when references are gone',
     statement:
-      `Once no process on a machine references an object (released, exited, crashed), the machine stops pinging it within one ping period (${s(PING_PERIOD_MS)}); once it references nothing on a server, it stops pinging that server (only DelFromSet may still go out).`,
+      `Once no process on a machine references an object (released, exited, crashed), the machine stops pinging it within one ping period (${s(PING_PERIOD_MS)}), even while another machine still holds and pings it; once it references nothing on a server, it stops pinging that server (only DelFromSet may still go out).`,
     sources: ['Q224837', 'MS-DCOM 3.2.6.1'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate'],
@@ -77,7 +77,7 @@ export const RULES: readonly Rule[] = [
     id: 'NO-EARLY-RUNDOWN',
     title: 'No rundown under a live, reachable client',
     statement:
-      `The server never reclaims an object while a live client holds a reference and could reach the server for the whole ping-set window (${s(PING_SET_TIMEOUT_MS)}) before, whatever its authentication, COAUTHINFO, blanket or domain trust.`,
+      `The server never reclaims an object while any live holder (of a shared instance, a handed-over proxy, whoever else let go) holds a reference and could reach the server for the whole ping-set window (${s(PING_SET_TIMEOUT_MS)}) before, whatever its authentication, COAUTHINFO, blanket or domain trust.`,
     sources: ['Q224837', 'Q184278', 'MS-DCOM 3.1.2.2'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'advance'],
@@ -87,7 +87,7 @@ export const RULES: readonly Rule[] = [
     id: 'EVENTUAL-RUNDOWN',
     title: 'Objects of vanished clients are run down in time',
     statement:
-      `When nobody who can ping holds an object and not every reference was given back (crash, partition, lost release), it is reclaimed not before ${MISSED_PINGS} ping periods (${s(PING_SET_TIMEOUT_MS)}) after its last sign of life while a cut-off holder lives, and not later than that plus half a period (${s(RUNDOWN_SLACK_MS)}).`,
+      `When nobody who can ping holds an object and not every reference was given back (crash, partition, lost release), it is reclaimed not before ${MISSED_PINGS} ping periods (${s(PING_SET_TIMEOUT_MS)}) after the last sign of life for each cut-off holder that lives (its own machine's pings and deletes, or the exporter handing the object out), and not later than that plus half a period (${s(RUNDOWN_SLACK_MS)}) after the last sign of life, also when every holder was cut off that long and a partition healed later.`,
     sources: ['MS-DCOM 3.1.2.2', 'MS-DCOM 3.1.2.6'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'advance'],
@@ -97,7 +97,7 @@ export const RULES: readonly Rule[] = [
     id: 'RELEASE-RECLAIM',
     title: 'The last release reclaims the object',
     statement:
-      `When a reachable holder gives back the last reference (Release to zero, CoUninitialize, the server releasing a callback), the exporter reclaims the object within ${s(RELEASE_PROMPT_MS)}.`,
+      `When a reachable holder gives back the last reference of all holders anywhere (Release to zero, CoUninitialize, the server releasing a callback), the exporter reclaims the object within ${s(RELEASE_PROMPT_MS)}.`,
     sources: ['MS-DCOM 3.2.4.4.2', 'MS-DCOM 3.1.1.5.8'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'release'],
@@ -127,7 +127,7 @@ export const RULES: readonly Rule[] = [
     id: 'PING-SEQUENCE',
     title: 'ComplexPing bookkeeping',
     statement:
-      `A set is created by ComplexPing with set id 0; later ComplexPings carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; the exporter ignores, with success, a ComplexPing older than the last it accepted on a set; SimplePing goes only to an existing set; a set holding objects is pinged at least once per ping period (${s(PING_PERIOD_MS)}); a machine keeps one set per server.`,
+      `A set is created by ComplexPing with set id 0; later ComplexPings carry strictly increasing sequence numbers, add only objects not in the set and delete only objects in it; the exporter ignores, with success, a ComplexPing older than the last it accepted on a set; SimplePing goes only to an existing set, and no ping to a set the exporter answered OR_INVALID_SET for; a set holding objects is pinged at least once per ping period (${s(PING_PERIOD_MS)}); a machine keeps one set per server.`,
     sources: ['MS-DCOM 3.2.6.1', 'MS-DCOM 3.1.2.5.1.3'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate'],

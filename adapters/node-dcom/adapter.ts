@@ -9,7 +9,7 @@ import type { Action, Adapter, AdapterEvent, Capabilities, ClientMachine, Handle
 import { CALL_TIMEOUT_MS, HR } from '../../spec';
 import { IID } from '../wire/dcom';
 import type { FaultRule } from '../wire/faults';
-import { WireServer, type ServerOptions } from '../wire/server';
+import { WireServer, sharedClassId, type ServerOptions } from '../wire/server';
 import type { ClientProcess } from './child-process';
 import { ProcessPool } from './pool';
 import type { ChildState, ProgramStep, StepResult } from './messages';
@@ -46,6 +46,7 @@ export const NODE_DCOM_VERSION = '1.0.9';
 export const NODE_DCOM_ACTIONS: Capabilities['actions'] = [
   'start',
   'activate',
+  'activateShared',
   'queryInterface',
   'addRef',
   'release',
@@ -164,6 +165,13 @@ export class NodeDcomAdapter implements Adapter {
         }
         const address = server.scmAddress(proc.machine);
         await this.call(proc, { op: 'activate', handle: action.handle, address, identity: 'dcomkit' }, action.handle);
+        break;
+      }
+      case 'activateShared': {
+        // The shared instance's singleton class: a session of its own, as every activation.
+        const proc = this.proc(action.process);
+        const address = server.scmAddress(proc.machine);
+        await this.call(proc, { op: 'activate', handle: action.handle, address, identity: 'dcomkit', clsid: sharedClassId(action.instance) }, action.handle);
         break;
       }
       case 'queryInterface': {

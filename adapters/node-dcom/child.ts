@@ -160,7 +160,7 @@ async function run(step: ProgramStep): Promise<StepResult> {
       const session = new dcom.Session().createSession(DOMAIN, step.identity, PASSWORD);
       session.setGlobalSocketTimeout(socketTimeout);
       sessions.push(session);
-      const server = new dcom.ComServer(new dcom.Clsid(CLSID), step.address, session);
+      const server = new dcom.ComServer(new dcom.Clsid(step.clsid ?? CLSID), step.address, session);
       await server.init();
       if (!server.serverActivation?.activationsuccessful) return { ok: false, hr: 0x80004005, detail: 'activation did not succeed' };
       const obj = await server.createInstance();

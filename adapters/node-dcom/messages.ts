@@ -2,7 +2,8 @@
 
 /** One step of the client program; handles are the kit's names for proxies. */
 export type ProgramStep =
-  | { op: 'activate'; handle: string; address: string; identity: string }
+  /** `clsid`: the class to activate (default: the test class). */
+  | { op: 'activate'; handle: string; address: string; identity: string; clsid?: string }
   | { op: 'queryInterface'; handle: string; newHandle: string; iid: string }
   | { op: 'addRef'; handle: string }
   | { op: 'release'; handle: string }

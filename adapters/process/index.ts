@@ -248,7 +248,7 @@ class ProcessAdapter implements Adapter {
 function usedNames(a: Action): string[] {
   const names: string[] = [];
   if ('process' in a && a.kind !== 'start') names.push(a.process);
-  if ('handle' in a && a.kind !== 'activate') names.push(a.handle);
+  if ('handle' in a && a.kind !== 'activate' && a.kind !== 'activateShared') names.push(a.handle);
   if ('callback' in a && a.kind !== 'passCallback') names.push(a.callback);
   return names;
 }
@@ -259,8 +259,10 @@ function madeNames(a: Action): string[] {
     case 'start':
       return [a.process];
     case 'activate':
+    case 'activateShared':
       return [a.handle];
     case 'queryInterface':
+    case 'handOver':
       return [a.newHandle];
     case 'passCallback':
       return [a.callback];

@@ -67,6 +67,30 @@ export interface Behaviour {
   callbackNotDelivered: boolean;
   /** The first ping of a new object goes out only after three ping periods. */
   firstPingLate: boolean;
+
+  // --- single-fault mutants of several holders --------------------------------------------
+  /** A handed-over pointer is pinged in a ping set of the receiving process, beside its machine's set. */
+  unmarshalSetPerProcess: boolean;
+  /**
+   * Releasing a proxy deletes its object from the machine's ping set although another proxy on
+   * the machine, of the same or another process, still holds it (until a new reference is taken).
+   */
+  releaseDropsShared: boolean;
+  /**
+   * The exporter counts an object's ping sets as one: when any set lets it go (DelFromSet or
+   * expiry) it is treated as in no set, although another machine's set still holds it.
+   */
+  exporterCountsPerSet: boolean;
+  /**
+   * The exporter tells stale ComplexPings by a sequence number kept per object instead of per
+   * set: an object several sets hold is judged by whichever set named it last, so one set's
+   * fresh add or delete of it is ignored, or a stale one applied.
+   */
+  staleSeqPerObject: boolean;
+  /** An unmarshalled (handed-over) pointer is never added to the receiving machine's ping set. */
+  receiverNeverPings: boolean;
+  /** After OR_INVALID_SET (an expired set) the client resolver keeps using the old set id. */
+  invalidSetKept: boolean;
 }
 
 export const CORRECT: Readonly<Behaviour> = Object.freeze({
@@ -94,4 +118,10 @@ export const CORRECT: Readonly<Behaviour> = Object.freeze({
   exitLingers: false,
   callbackNotDelivered: false,
   firstPingLate: false,
+  unmarshalSetPerProcess: false,
+  releaseDropsShared: false,
+  exporterCountsPerSet: false,
+  staleSeqPerObject: false,
+  receiverNeverPings: false,
+  invalidSetKept: false,
 });

@@ -7,8 +7,12 @@ export { CORRECT, type Behaviour } from './behaviour';
 export { ReferenceWorld } from './simulation';
 export { NT4_RELEASES, type Release } from './releases';
 
-/** 1.1.0: the simulation's randomness comes from Alea, so a seed's ping phases differ from 1.0.0. */
-export const REFERENCE_VERSION = '1.1.0';
+/**
+ * 1.1.0: the simulation's randomness comes from Alea, so a seed's ping phases differ from 1.0.0.
+ * 1.2.0: shared instances and handed-over proxies (activateShared, handOver); generated runs
+ * draw them, so a campaign seed's runs differ from 1.1.0.
+ */
+export const REFERENCE_VERSION = '1.2.0';
 
 /** The simulation carries out every action and observes everything. */
 const SIMULATED: Pick<Capabilities, 'actions' | 'observes'> = { actions: [...ACTION_KINDS], observes: ['pings', 'reclaims', 'callbacks', 'exits'] };

@@ -205,6 +205,56 @@ const SPECS: MutantSpec[] = [
     minimal: 2,
     scenario: 'start p1; activate h1 (run down at 6 minutes, never pinged)',
   },
+  // --- several holders of one object -------------------------------------------------------
+  {
+    name: 'unmarshal-set-per-process',
+    description: 'The resolver pings a handed-over pointer in a ping set of the receiving process, beside its machine set',
+    patch: { unmarshalSetPerProcess: true },
+    killedBy: 'PING-SEQUENCE',
+    minimal: 4,
+    scenario: 'start p1 and p2 on client1; p1 activates h1; h1 handed to p2 (two sets from client1 to the server)',
+  },
+  {
+    name: 'release-drops-shared',
+    description: "Releasing a proxy deletes the OID from its machine's ping set while another proxy on the machine (of the same or another process) still holds it",
+    patch: { releaseDropsShared: true },
+    killedBy: 'NO-EARLY-RUNDOWN',
+    minimal: 4,
+    scenario: 'start p1; activate h1; QueryInterface h2 from h1; release h1 (run down at 360 s while h2 holds it; two processes sharing an instance show it in five)',
+  },
+  {
+    name: 'exporter-counts-per-set',
+    description: "The exporter counts an object's ping sets as one: a set letting it go leaves it in none, though another machine's set holds it",
+    patch: { exporterCountsPerSet: true },
+    killedBy: 'NO-EARLY-RUNDOWN',
+    minimal: 6,
+    scenario: 'start p1 on client1 and p2 on client2; both activate shared instance s1; advance past a ping; p1 releases it (client1 deletes it; run down 360 s later while p2 holds it)',
+  },
+  {
+    name: 'stale-seq-per-object',
+    description: 'The exporter tells stale ComplexPings by a sequence number kept per object, not per set: a shared object is judged by another set\'s numbers',
+    patch: { staleSeqPerObject: true },
+    killedBy: 'NO-EARLY-RUNDOWN',
+    minimal: 7,
+    scenario:
+      "start p1; p1 activates shared instance s1; advance past a ping (client1's set, ComplexPing 1); p1 ends without CoUninitialize; advance past a ping (ComplexPing 2 deletes s1, which lives on, its reference lost); start p2 on client1; p2 activates s1 (client1's new set, ComplexPing 1, is judged stale for it: run down while p2 holds it)",
+  },
+  {
+    name: 'receiver-never-pings',
+    description: 'An unmarshalled (handed-over) pointer is never added to the receiving machine ping set',
+    patch: { receiverNeverPings: true },
+    killedBy: 'NO-EARLY-RUNDOWN',
+    minimal: 5,
+    scenario: 'start p1 on client1 and p2 on client2; p1 activates h1; h1 handed to p2; p1 releases h1 (run down 360 s after client1 deletes it, while p2 holds it)',
+  },
+  {
+    name: 'invalid-set-kept',
+    description: 'After OR_INVALID_SET (its set expired during a partition) the client resolver keeps using the old set id',
+    patch: { invalidSetKept: true },
+    killedBy: 'PING-SEQUENCE',
+    minimal: 6,
+    scenario: 'start p1; activate h1; advance past a ping; partition client1; advance past the rundown window; heal (client1 pings its expired set again after OR_INVALID_SET; an object activated now would never be in a set)',
+  },
 ];
 
 export const MUTANTS: readonly Mutant[] = SPECS.map((m) => ({ ...m, behaviour: { ...CORRECT, ...m.patch } }));

@@ -100,6 +100,21 @@ function hexGuid(prefix: number, n: number): string {
   return `${prefix.toString(16).padStart(8, '0')}-7e57-4000-8000-${h}`;
 }
 
+/**
+ * Classes of the test class's shared instances: a singleton each, so every activation while it
+ * lives gets the same object. The CLSID's last group is the kit's instance name in hex (names
+ * of up to 6 characters, which the generators use) or a 48-bit FNV-1a hash of a longer one.
+ */
+const SHARED_CLASS_PREFIX = 'd0c0f00d-5e57-4a11-9001-';
+
+export function sharedClassId(instance: string): string {
+  const bytes = Buffer.from(instance, 'utf8');
+  if (bytes.length <= 6) return SHARED_CLASS_PREFIX + bytes.toString('hex').padStart(12, '0');
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return SHARED_CLASS_PREFIX + (h & 0xffffffffffffn).toString(16).padStart(12, '0');
+}
+
 /** The emulated machine's test class: node-dcom activates it with IOPCServer, so it claims that too. */
 const TEST_CLASS_IIDS = new Set<string>([d.IID.IUnknown, d.IID.ITest, d.IID.IOPCServer]);
 const TEST_CALL_IIDS = new Set<string>([d.IID.ITest, d.IID.IOPCServer]);
@@ -111,6 +126,8 @@ export class WireServer {
   private socketMachine = new Map<net.Socket, ClientMachine>();
   private partitioned = new Set<ClientMachine>();
   private objects = new Map<d.Id64, ServerObject>();
+  /** The live shared instance of each shared class. */
+  private shared = new Map<string, d.Id64>();
   private ipidOwner = new Map<string, d.Id64>();
   private sets = new Map<d.Id64, PingSet>();
   private held: Held[] = [];
@@ -449,17 +466,24 @@ export class WireServer {
     return { flags: 0, publicRefs: refs, oxid: this.oxid, oid: obj.oid, ipid };
   }
 
-  /** A new instance of the test class with one interface pointer per IID asked for. */
-  private instantiate(iids: readonly string[]): d.ActivationResult[] {
-    const n = ++this.count.oid;
-    const obj: ServerObject = { name: `oid${n}`, oid: id64(0x0b000000 + n), ipids: new Map(), exportedAt: this.now() };
+  /**
+   * A new instance of the test class with one interface pointer per IID asked for; for a shared
+   * class, its live instance if there is one, handed out again (MS-DCOM 3.1.1.5.1): a reference
+   * handed out counts as a sign of life, so the new holder has a whole set timeout to ping it.
+   */
+  private instantiate(iids: readonly string[], clsid = ''): d.ActivationResult[] {
+    const live = clsid.startsWith(SHARED_CLASS_PREFIX) ? this.objects.get(this.shared.get(clsid) ?? '') : undefined;
+    const n = live ? 0 : ++this.count.oid;
+    const obj: ServerObject = live ?? { name: `oid${n}`, oid: id64(0x0b000000 + n), ipids: new Map(), exportedAt: this.now() };
+    obj.exportedAt = this.now();
     this.objects.set(obj.oid, obj);
+    if (clsid.startsWith(SHARED_CLASS_PREFIX)) this.shared.set(clsid, obj.oid);
     const results = iids.map((iid) => {
       if (!TEST_CLASS_IIDS.has(iid)) return { hr: HR.E_NOINTERFACE, objRef: null };
       const ipid = this.newIpid(obj.oid, iid, 5);
       return { hr: HR.S_OK, objRef: { iid, std: this.stdObjRef(obj, ipid, 5), resolver: this.resolverBindings() } };
     });
-    if (!results.some((r) => r.objRef)) this.reclaim(obj, 'release');
+    if (!results.some((r) => r.objRef) && obj.ipids.size === 0) this.reclaim(obj, 'release');
     return results;
   }
 
@@ -478,7 +502,7 @@ export class WireServer {
       authnHint: 2,
       version: d.COM_VERSION,
       hr: HR.S_OK,
-      results: this.instantiate(a.iids),
+      results: this.instantiate(a.iids, a.clsid),
       status: 0,
     });
   }
@@ -489,8 +513,8 @@ export class WireServer {
     const blob = act.decodeActivationBlob(q.properties.data);
     const info = blob.properties.find((p) => p.clsid === act.ACTIVATION.CLSID_InstantiationInfo);
     if (!info) throw new Error('activation properties without InstantiationInfoData');
-    const { iids } = act.decodeInstantiationInfo(info.serialized);
-    const results = this.instantiate(iids);
+    const { iids, classId } = act.decodeInstantiationInfo(info.serialized);
+    const results = this.instantiate(iids, classId);
     const out = act.encodeActivationBlob({
       destCtx: blob.destCtx,
       properties: [
@@ -677,7 +701,8 @@ export class WireServer {
       this.sets.delete(s.id);
       for (const o of s.oids) {
         const obj = this.objects.get(o);
-        if (obj && !this.inAnySet(o)) this.reclaim(obj, 'rundown');
+        // Handed out again within the window: its new holder has yet to ping it.
+        if (obj && !this.inAnySet(o) && obj.exportedAt + PING_SET_TIMEOUT_MS <= now) this.reclaim(obj, 'rundown');
       }
     }
     for (const o of [...this.objects.values()]) {

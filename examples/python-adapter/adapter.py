@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import ModelError, World  # noqa: E402
 
 PROTOCOL = 1
-ACTIONS = ["start", "activate", "release", "call", "exit", "crash", "advance"]
+ACTIONS = ["start", "activate", "activateShared", "handOver", "release", "call", "exit", "crash", "advance"]
 
 
 def send(message):

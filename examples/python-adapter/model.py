@@ -8,6 +8,11 @@ timer on every ping and runs the set's objects down 360 s after its last ping (3
 3.1.2.6). Release sends RemRelease, so the server reclaims at once with cause "release" and
 the client's next ping deletes the OID from the set.
 
+Several processes can hold one object: activateShared gives every caller the live shared
+instance of that name, and handOver marshals a proxy from one process to another (the
+receiver's machine then pings the object itself). The server keeps an object while any
+proxy's reference or any machine's ping set holds it.
+
 THE DELIBERATE BUG (see README.md): when a client process crashes, its OIDs are never taken
 out of its machine's ping set, so that machine pings the server forever. Construct the
 model with bug=False for the corrected behaviour.
@@ -20,6 +25,7 @@ SET_TIMEOUT_MS = 3 * PING_PERIOD_MS  # three missed pings
 
 S_OK = 0
 RPC_E_DISCONNECTED = 0x80010108
+RPC_S_SERVER_UNAVAILABLE = 0x800706BA
 OR_INVALID_SET = 1912
 
 CLIENT_MACHINES = ("client1", "client2")
@@ -44,7 +50,8 @@ class World:
         self.counter = 0
         self.processes = {}  # id -> {"machine", "alive"}
         self.proxies = {}  # handle -> {"process", "machine", "oid"}
-        self.objects = {}  # oid -> {"machine", "refs", "set_refs", "orphan_deadline", "alive"}
+        self.objects = {}  # oid -> {"machine", "refs", "set_refs", "orphan_deadline", "grace_until", "alive"}
+        self.shared = {}  # shared instance name -> oid
         self.client_sets = {}  # client machine -> {"set_id", "seq", "acked"}
         self.server_sets = {}  # set id -> {"oids", "seq", "expires_at"}
         self.leaked = {m: set() for m in CLIENT_MACHINES}  # the bug: OIDs pinged for nobody
@@ -77,18 +84,61 @@ class World:
         remote = a["serverInfo"] or a["clsctx"] == "remote"
         # A local activation is served on the client's own machine and never pinged.
         machine = SERVER if remote else p["machine"]
+        oid = self._new_object(machine, remote)
+        self._hold(a["handle"], a["process"], oid)
+
+    def _activateShared(self, a):
+        p = self._process(a["process"])
+        oid = self.shared.get(a["instance"])
+        if oid is not None and self.objects[oid]["alive"]:
+            self._hand_out(oid)
+        else:
+            oid = self.shared[a["instance"]] = self._new_object(SERVER, True)
+        self._hold(a["handle"], a["process"], oid)
+
+    def _handOver(self, a):
+        px = self._proxy(a["handle"])
+        to = self._process(a["process"])
+        obj = self.objects[px["oid"]]
+        info = self._transport_info(px["machine"], obj["machine"])
+        # Marshaling asks the server for one more reference to hand over (RemAddRef).
+        if not obj["alive"]:
+            return self._complete(RPC_E_DISCONNECTED, **info)
+        # Client machines reach the server only: a local server's object stays on its machine.
+        if to["machine"] != px["machine"] and obj["machine"] != SERVER:
+            return self._complete(RPC_S_SERVER_UNAVAILABLE)
+        self._hand_out(px["oid"])
+        obj["refs"] += 1
+        self.proxies[a["newHandle"]] = {"process": a["process"], "machine": to["machine"], "oid": px["oid"]}
+        self._complete(S_OK, oid=px["oid"], **info)
+
+    def _new_object(self, machine, remote):
         self.counter += 1
         oid = f"oid{self.counter}"
         self.objects[oid] = {
             "machine": machine,
-            "refs": 1,
+            "refs": 0,
             "set_refs": 0,
             # An object nobody ever pings is run down like an expired set.
             "orphan_deadline": self.now + SET_TIMEOUT_MS if remote else None,
+            "grace_until": None,
             "alive": True,
         }
-        self.proxies[a["handle"]] = {"process": a["process"], "machine": p["machine"], "oid": oid}
-        self._complete(S_OK, oid=oid, **self._transport_info(p["machine"], machine))
+        return oid
+
+    def _hold(self, handle, pid, oid):
+        p = self.processes[pid]
+        obj = self.objects[oid]
+        obj["refs"] += 1
+        self.proxies[handle] = {"process": pid, "machine": p["machine"], "oid": oid}
+        self._complete(S_OK, oid=oid, **self._transport_info(p["machine"], obj["machine"]))
+
+    def _hand_out(self, oid):
+        # A new holder gets a full set timeout to ping the object, as a new object's first holder does.
+        obj = self.objects[oid]
+        obj["grace_until"] = self.now + SET_TIMEOUT_MS
+        if obj["set_refs"] == 0 and obj["orphan_deadline"] is not None:
+            obj["orphan_deadline"] = max(obj["orphan_deadline"], obj["grace_until"])
 
     def _call(self, a):
         px = self._proxy(a["handle"])
@@ -126,8 +176,9 @@ class World:
             obj["refs"] -= 1
             if obj["refs"] == 0:
                 self._reclaim(px["oid"], "release")
-        elif obj["machine"] == px["machine"]:
-            # A local server's client vanished: its machine's own resolver stops counting
+                return
+        if obj["machine"] == px["machine"] and not any(q["oid"] == px["oid"] for q in self.proxies.values()):
+            # A local server's last client vanished: its machine's own resolver stops counting
             # the reference, and the object is run down after a full ping-set timeout.
             obj["orphan_deadline"] = self.now + SET_TIMEOUT_MS
 
@@ -163,7 +214,11 @@ class World:
                 for oid in sorted(s["oids"], key=_oid_order):
                     obj = self.objects[oid]
                     obj["set_refs"] -= 1
-                    if obj["set_refs"] == 0 and obj["alive"]:
+                    if obj["set_refs"] != 0 or not obj["alive"]:
+                        continue
+                    if obj["grace_until"] is not None and obj["grace_until"] > self.now:
+                        obj["orphan_deadline"] = obj["grace_until"]  # just handed to a holder that has yet to ping
+                    else:
                         self._reclaim(oid, "rundown")
         for oid, obj in self.objects.items():
             deadline = obj["orphan_deadline"]

@@ -1,6 +1,6 @@
-import { PING_SET_TIMEOUT_MS, formatMs, type TraceEvent } from '../../spec';
+import { PING_PERIOD_MS, PING_SET_TIMEOUT_MS, formatMs, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
-import type { RunState } from '../state';
+import type { HandleInfo, RunState } from '../state';
 
 /**
  * NO-EARLY-RUNDOWN (Q224837, Q184278; MS-DCOM 3.1.2.2). An object must not be reclaimed
@@ -31,6 +31,21 @@ export class NoEarlyRundown extends Checker {
       if (!s.linkUpThroughout(h.machine, h.exporter, h.createdAt, end)) continue;
       const tags = ['unauthenticated', 'coauthinfo', 'blanket', 'untrusted'].filter((t) => h.tags.has(t));
       this.exercise(`held ${tags.length ? tags.join(' + ') : 'plain'} over ${s.transport(h.machine, h.exporter)}`);
+      this.severalHolders(h, end, s);
+    }
+  }
+
+  /**
+   * Situations of an object several processes hold: this holder kept it a whole window after
+   * another holder let go (its machine's delete, if any, goes out within a ping period), or
+   * got it handed over.
+   */
+  private severalHolders(h: HandleInfo, end: number, s: RunState): void {
+    if (h.tags.has('handed')) this.exercise(`handed over ${h.tags.has('handed across') ? 'across machines' : 'on one machine'}, held past the window`);
+    const latest = end - PING_SET_TIMEOUT_MS - PING_PERIOD_MS;
+    for (const other of s.objects.get(h.oid)?.handles ?? []) {
+      if (other.holder === h.holder || other.droppedAt === undefined || other.droppedAt < h.createdAt || other.droppedAt > latest) continue;
+      this.exercise(other.machine === h.machine ? 'outlived another holder on its machine' : 'outlived a holder on the other machine');
     }
   }
 }

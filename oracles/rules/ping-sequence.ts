@@ -1,12 +1,13 @@
-import { OR, PING_PERIOD_MS, formatMs, type PingEvent, type TraceEvent } from '../../spec';
+import { OR, PING_PERIOD_MS, formatMs, type MachineId, type PingEvent, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
 /**
  * PING-SEQUENCE (MS-DCOM 3.2.6.1, 3.1.2.5.1.3): each client's ping sets, as it keeps them,
  * and their cadence: a set that holds objects is pinged (sent, whether or not the network
- * delivers it) at least once per ping period. Cadence is judged when a later ping shows the
- * resolver at work; a resolver gone silent altogether is NO-EARLY-RUNDOWN's to catch.
+ * delivers it) at least once per ping period. Cadence is judged when a later ping of the same
+ * machine shows its resolver at work, over stretches its link to the exporter was up; a
+ * resolver gone silent altogether is NO-EARLY-RUNDOWN's to catch.
  *
  * And the exporter's side of sequence numbers (3.1.2.5.1.3): a ComplexPing older than the
  * last one it accepted on a set (a datagram duplicated and delayed by the network) must be
@@ -17,31 +18,37 @@ export class PingSequence extends Checker {
   private readonly flagged = new Set<string>();
   /** Last time each set the client keeps was pinged, lost pings included. */
   private readonly sent = new Map<string, PingEvent>();
-  /** Earliest time any kept set falls overdue; cadence is checked only once time passes it. */
-  private nextDue = Infinity;
+  /** Per client machine, when one of its kept sets first falls overdue; checked once a ping of that machine comes later. */
+  private readonly nextDue = new Map<MachineId, number>();
   /** Highest sequence number the exporter accepted on each set (`from>to>setId`). */
   private readonly acceptedSeq = new Map<string, number>();
   /** The ComplexPing that created each set the client keeps: what a second set's violation cites. */
   private readonly creations = new Map<string, { e: PingEvent; n: number }>();
   private made = 0;
+  /** Sets (`from>to>setId`) the exporter answered OR_INVALID_SET: gone, never to be pinged again. */
+  private readonly refused = new Set<string>();
 
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind !== 'ping') return;
-    if (e.type === 'complex') this.staleness(e, s);
+    if (e.type === 'complex') {
+      this.staleness(e, s);
+      this.severalHolders(e, s);
+    }
     if (e.duplicate) return;
-    if (e.at > this.nextDue) this.cadence(s, e.at);
+    if (e.at > (this.nextDue.get(e.from) ?? Infinity)) this.cadence(s, e.at, e.from);
     const creating = e.type === 'complex' && (e.setId === '0' || e.setId === '');
     const id = creating ? e.newSetId : e.setId;
+    this.afterRefusal(e, s, creating);
     if (s.pingKey !== null) {
       if (creating) this.creations.set(s.pingKey, { e, n: this.made++ });
       this.sent.set(s.pingKey, e);
       const due = e.at + this.ctx.bound(PING_PERIOD_MS);
-      if (due < this.nextDue) this.nextDue = due;
+      if (due < (this.nextDue.get(e.from) ?? Infinity)) this.nextDue.set(e.from, due);
     }
-    for (const [key, set] of s.pingSets) {
+    const holding = s.setsHolding(e.from, e.to);
+    for (const key of holding.size > 0 && !this.flagged.has(`${e.from}>${e.to} sets`) ? holding : []) {
+      const set = s.pingSets.get(key)!;
       if (
-        set.from === e.from &&
-        set.to === e.to &&
         set.setId !== id &&
         set.oids.size > 0 &&
         set.lastPingAt < e.at &&
@@ -69,6 +76,38 @@ export class PingSequence extends Checker {
     if (s.strangers.length) this.once(`${link()} strangers`, `ComplexPing deletes ${s.strangers.join(' ')}, not in set ${e.setId}`, e);
   }
 
+  /**
+   * A set the exporter answered OR_INVALID_SET for no longer exists (it expired, or the
+   * exporter lost it): pinging it again only repeats the error, while the objects the client
+   * still holds go unpinged until a ComplexPing with set id 0 makes a new set (MS-DCOM
+   * 3.2.6.1, 3.1.2.5.1.2-3). A set id given out again by a later creation is a new set.
+   */
+  private afterRefusal(e: PingEvent, s: RunState, creating: boolean): void {
+    if (creating) {
+      if (e.newSetId !== undefined) this.refused.delete(s.keyOf(e.from, e.to, e.newSetId));
+      return;
+    }
+    const key = s.keyOf(e.from, e.to, e.setId);
+    if (this.refused.has(key)) {
+      this.exercise('ping after OR_INVALID_SET');
+      this.once(`${key} refused`, `${e.from} pings set ${e.setId} again after ${e.to} answered OR_INVALID_SET for it; a new set must be made with set id 0`, e);
+      return;
+    }
+    if (e.status === OR.OR_INVALID_SET) {
+      this.refused.add(key);
+      this.exercise('set refused with OR_INVALID_SET');
+    }
+  }
+
+  /** ComplexPings that change what a machine's set holds of an object other holders share. */
+  private severalHolders(e: PingEvent, s: RunState): void {
+    if (e.duplicate || e.status === 'lost') return;
+    const other = e.from === 'client1' ? 'client2' : e.from === 'client2' ? 'client1' : null;
+    if (other === null) return;
+    if (e.adds.some((o) => s.heldOn(other, o))) this.exercise('ComplexPing adds an object the other machine holds');
+    if (e.dels.some((o) => s.heldOn(other, o))) this.exercise('ComplexPing deletes an object the other machine holds');
+  }
+
   /** The exporter must ignore, with success, a ComplexPing older than one it accepted. */
   private staleness(e: PingEvent, s: RunState): void {
     if (e.newSetId !== undefined) {
@@ -84,6 +123,7 @@ export class PingSequence extends Checker {
       return;
     }
     this.exercise('stale ComplexPing');
+    if ([...e.adds, ...e.dels].some((o) => s.sharedObject(o))) this.exercise('stale ComplexPing naming an object several processes hold');
     if (e.status === OR.OR_INVALID_OID) {
       this.once(
         `${key} stale`,
@@ -93,10 +133,16 @@ export class PingSequence extends Checker {
     }
   }
 
-  /** Flags each set that still holds objects (as its client sees it) and was not pinged for a period. */
-  private cadence(s: RunState, now: number): void {
-    this.nextDue = Infinity;
+  /**
+   * Flags each of `from`'s sets that still holds objects (as its client sees it) and was not
+   * pinged for a period, now that a ping of `from` shows its resolver at work. Another
+   * machine's pings say nothing of this one's resolver (a client whose pinging ends with its
+   * process, as node-dcom's does, goes silent as a whole).
+   */
+  private cadence(s: RunState, now: number, from: MachineId): void {
+    let next = Infinity;
     for (const [key, last] of this.sent) {
+      if (last.from !== from) continue;
       const at = last.at;
       const set = s.pingSets.get(key);
       if (!set || set.oids.size === 0) {
@@ -105,10 +151,13 @@ export class PingSequence extends Checker {
       }
       const due = at + this.ctx.bound(PING_PERIOD_MS);
       if (now <= due) {
-        if (due < this.nextDue) this.nextDue = due;
+        if (due < next) next = due;
         continue;
       }
       this.sent.delete(key);
+      // A client cut off from the exporter meanwhile may have tried: an adapter that sees the
+      // wire from the exporter's side cannot show pings that never connected.
+      if (!s.linkUpThroughout(set.from, set.to, at, now)) continue;
       const link = `${set.from}>${set.to} cadence`;
       if (this.flagged.has(link)) continue;
       this.flagged.add(link);
@@ -118,7 +167,9 @@ export class PingSequence extends Checker {
         [last],
       );
     }
+    this.nextDue.set(from, next);
   }
+
 
   private once(key: string, message: string, e: TraceEvent | Array<TraceEvent | undefined>): void {
     if (this.flagged.has(key)) return;

@@ -1,6 +1,6 @@
 import { PING_PERIOD_MS, formatMs, type MachineId, type ObjectId, type TraceEvent } from '../../spec';
 import { Checker } from '../checker';
-import type { RunState } from '../state';
+import type { HandleInfo, RunState } from '../state';
 
 /**
  * PING-TERMINATION (Q224837; MS-DCOM 3.2.6.1). A ping may keep an object alive for at most
@@ -14,9 +14,26 @@ export class PingTermination extends Checker {
   /** Links reported, by client: a per-ping string key was a tenth of this checker. */
   private readonly flaggedLinks = new Map<MachineId, Set<MachineId>>();
 
+  /**
+   * A holder of an object others hold too goes: its machine keeps pinging the object while a
+   * local process holds it, and stops within a period once none does, whatever the other
+   * machine does.
+   */
+  private severalHolders(h: HandleInfo, s: RunState): void {
+    const live = s.liveHandles(h.oid);
+    if (live.some((x) => x.machine === h.machine && x.holder !== h.holder)) this.exercise('dropped while another process on its machine holds it');
+    else if (!s.heldOn(h.machine, h.oid) && live.some((x) => x.machine !== h.machine && x.machine !== h.exporter)) {
+      this.exercise("machine's last holder gone while the other machine holds it");
+    }
+  }
+
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind === 'action') {
-      for (const h of s.dropped) if (h.machine !== h.exporter) this.exercise(`${h.dropKind}${h.tags.has('coauthinfo') ? ' after COAUTHINFO' : ''}${h.tags.has('blanket') ? ' after blanket' : ''}`);
+      for (const h of s.dropped) {
+        if (h.machine === h.exporter) continue;
+        this.exercise(`${h.dropKind}${h.tags.has('coauthinfo') ? ' after COAUTHINFO' : ''}${h.tags.has('blanket') ? ' after blanket' : ''}`);
+        this.severalHolders(h, s);
+      }
       return;
     }
     if (e.kind !== 'ping' || e.duplicate || !s.claimed) return;

@@ -24,6 +24,13 @@ export class ReleaseReclaim extends Checker {
       const obj = s.objects.get(h.oid)!;
       if (obj.reclaimedAt !== undefined || s.liveHandles(h.oid).length > 0 || !obj.handles.every((x) => x.returned)) continue;
       this.exercise(`${obj.kind} object, last reference by ${h.dropKind}${h.tags.has('qi') ? ' after QueryInterface' : ''}`);
+      // The last holder anywhere: every other process that held it gave its reference back.
+      const holders = new Set(obj.handles.map((x) => x.holder));
+      if (holders.size > 1) {
+        const machines = new Set(obj.handles.map((x) => x.machine));
+        this.exercise(`last of several holders ${machines.size > 1 ? 'on both machines' : 'on one machine'}`);
+        if (obj.handles.some((x) => x.tags.has('handed'))) this.exercise('last holder of a handed-over object');
+      }
       this.due.push({ oid: h.oid, by: e.at + this.ctx.bound(RELEASE_PROMPT_MS), step: e.step });
     }
   }

@@ -14,9 +14,10 @@ export class UnreachableCall extends Checker {
   observe(e: TraceEvent, s: RunState): void {
     if (e.kind === 'action' && CALLING_KINDS.has(e.action.kind)) {
       const a = e.action;
-      const handle = 'handle' in a ? s.handleOf(a.handle) : a.kind === 'invokeCallback' ? s.handleOf(`callback:${a.callback}`) : undefined;
-      const machine = a.kind === 'activate' ? s.processes.get(a.process)?.machine : handle?.machine;
-      const peer = a.kind === 'activate' ? (a.serverInfo || a.clsctx === 'remote' ? 'server' : machine) : handle?.exporter;
+      const activation = a.kind === 'activate' || a.kind === 'activateShared';
+      const handle = activation ? undefined : 'handle' in a ? s.handleOf(a.handle) : a.kind === 'invokeCallback' ? s.handleOf(`callback:${a.callback}`) : undefined;
+      const machine = activation ? s.processes.get(a.process)?.machine : handle?.machine;
+      const peer = a.kind === 'activate' ? (a.serverInfo || a.clsctx === 'remote' ? 'server' : machine) : a.kind === 'activateShared' ? 'server' : handle?.exporter;
       if (machine && peer && s.isPartitioned(machine, peer)) this.pending.set(e.step, s.transport(machine, peer));
       return;
     }

@@ -91,7 +91,8 @@ function cast(actions: readonly Action[]) {
   const owner = new Map<string, string>();
   for (const a of actions) {
     if (a.kind === 'start') machineOf.set(a.process, a.machine);
-    else if (a.kind === 'activate') owner.set(a.handle, a.process);
+    else if (a.kind === 'activate' || a.kind === 'activateShared') owner.set(a.handle, a.process);
+    else if (a.kind === 'handOver') owner.set(a.newHandle, a.process);
     else if (a.kind === 'queryInterface' && owner.has(a.handle)) owner.set(a.newHandle, owner.get(a.handle)!);
     else if (a.kind === 'passCallback' && owner.has(a.handle)) owner.set(`cb:${a.callback}`, owner.get(a.handle)!);
   }
@@ -163,6 +164,12 @@ function rowsFor(actions: readonly Action[], traced: readonly TraceRow[]): Row[]
             if (a.clsctx === 'local') rows.push({ ...base, shape: 'note', from: procLane(a.process), label: `${n}${a.handle} = CoCreateInstanceEx(LOCAL)`, tone: 'call' });
             else rows.push({ ...base, shape: 'arrow', from: procLane(a.process), to: 'obj', label: `${n}${a.handle} = CoCreateInstanceEx${a.authInfo ? ' +COAUTHINFO' : ''}`, tone: 'call' });
             break;
+          case 'activateShared':
+            rows.push({ ...base, shape: 'arrow', from: procLane(a.process), to: 'obj', label: `${n}${a.handle} = shared instance ${a.instance}`, tone: 'call' });
+            break;
+          case 'handOver':
+            rows.push({ ...base, shape: 'arrow', from: procLane(owner.get(a.handle)), to: procLane(a.process), label: `${n}marshal ${a.handle} → ${a.newHandle}`, tone: 'call' });
+            break;
           case 'queryInterface':
             rows.push({ ...base, shape: 'arrow', from: procLane(owner.get(a.handle)), to: 'obj', label: `${n}${a.handle}->QueryInterface(${a.iid})`, tone: 'call' });
             break;
@@ -213,8 +220,8 @@ function rowsFor(actions: readonly Action[], traced: readonly TraceRow[]): Row[]
         const tone = failed ? 'bad' : 'return';
         if (a && (a.kind === 'invokeCallback' || a.kind === 'releaseCallback')) {
           rows.push({ ...base, shape: 'arrow', from: procLane(owner.get(`cb:${a.callback}`)), to: 'obj', label: `${n}${what}`, tone, dashed: true, lost: e.kind === 'hung' });
-        } else if (a && (a.kind === 'call' || a.kind === 'queryInterface' || a.kind === 'passCallback' || (a.kind === 'activate' && a.clsctx === 'remote'))) {
-          const p = a.kind === 'activate' ? a.process : owner.get(a.handle);
+        } else if (a && (a.kind === 'call' || a.kind === 'queryInterface' || a.kind === 'passCallback' || a.kind === 'activateShared' || (a.kind === 'activate' && a.clsctx === 'remote'))) {
+          const p = a.kind === 'activate' || a.kind === 'activateShared' ? a.process : owner.get(a.handle);
           rows.push({ ...base, shape: 'arrow', from: 'obj', to: procLane(p), label: `${n}${what}`, tone, dashed: true, lost: e.kind === 'hung' });
         } else {
           const p = a && 'process' in a ? a.process : a && 'handle' in a ? owner.get(a.handle) : undefined;

@@ -39,11 +39,12 @@ describe('record', () => {
 });
 
 describe('swarm omission', () => {
-  test('leaves out each kind about half the time, never start, activate or advance', () => {
+  test('leaves out each kind about half the time, never start, activate or advance; heal only with partition', () => {
     const adapter = new SimulatedAdapter('reference');
     const runs = fc.sample(runArb(adapter.capabilities), { seed: 11, numRuns: 2000 });
     const counts = new Map<string, number>();
     for (const r of runs) for (const k of r.omitted ?? []) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const r of runs) expect([r.omitted?.includes('heal'), r.omitted?.includes('partition')]).toEqual([r.omitted?.includes('partition'), r.omitted?.includes('heal')]);
     for (const k of ['start', 'activate', 'advance']) expect(counts.has(k)).toBe(false);
     const others = adapter.capabilities.actions.filter((k) => !['start', 'activate', 'advance'].includes(k));
     for (const k of others) expect(counts.get(k) ?? 0).toBeGreaterThan(850);

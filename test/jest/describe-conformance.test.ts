@@ -66,7 +66,9 @@ describe('describeConformance', () => {
     for (const id of ['RELEASE-RECLAIM', 'PROCESS-EXIT', 'PING-SEQUENCE']) expect(nt4.test(id).status).toBe('passed');
     const ping = nt4.test('PING-TERMINATION').message;
     expect(ping).toMatch(/PING-TERMINATION FAILED: Pinging stops when references are gone/);
-    expect(ping).toMatch(/counterexample \(3 actions, minimal: shrunk/);
+    // Q224837's minimal counterexample is 3 actions through COAUTHINFO, 4 through
+    // CoSetProxyBlanket; which one a campaign seed meets first depends on what it draws.
+    expect(ping).toMatch(/counterexample \((3|4) actions, minimal: shrunk/);
     expect(ping).toMatch(/ 1\. start client p1 on client1 as alice \(unauthenticated\)/);
     expect(ping).toMatch(/violation: client1 still pings/);
     expect(ping).toMatch(/seed 2 \(DCOMKIT_SEED=2 repeats it\)/);

@@ -63,6 +63,33 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     expect(done[3].detail).toMatch(/node-dcom threw/);
   });
 
+  test('a shared instance: activations from two sessions of one process and from another machine get one object, kept while any holds it', async () => {
+    const shared = (process: string, handle: string): Action => ({ kind: 'activateShared', process, handle, instance: 's1' });
+    const events = await drive(adapter, [
+      start,
+      { kind: 'start', process: 'p2', machine: 'client2', identity: 'bob', authenticated: true },
+      shared('p1', 'h1'),
+      shared('p1', 'h2'),
+      shared('p2', 'h3'),
+      activate('h4'),
+      2 * PING_PERIOD_MS,
+      { kind: 'exit', process: 'p2' },
+      PING_SET_TIMEOUT_MS + PING_PERIOD_MS,
+    ]);
+    // One object for the three shared activations; a plain activation makes another.
+    expect(of(events, 'completed').map((e) => [e.hr, e.oid])).toEqual([
+      [HR.S_OK, 'oid1'],
+      [HR.S_OK, 'oid1'],
+      [HR.S_OK, 'oid1'],
+      [HR.S_OK, 'oid2'],
+    ]);
+    // Each node-dcom session pings it in a set of its own, from both machines.
+    const adds = pings(events).filter((p) => p.adds.includes('oid1'));
+    expect(new Set(adds.map((p) => p.from))).toEqual(new Set(['client1', 'client2']));
+    // p2 letting go does not end the object p1 still holds.
+    expect(of(events, 'reclaimed').filter((e) => e.oid === 'oid1')).toEqual([]);
+  });
+
   test('after release of every proxy node-dcom keeps pinging and never sends DelFromSet', async () => {
     const events = await drive(adapter, [start, activate(), { kind: 'release', handle: 'h1' }, 5 * PING_PERIOD_MS]);
     const ps = pings(events);

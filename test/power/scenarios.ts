@@ -20,6 +20,10 @@ export function activate(process = 'p1', handle = 'h1', coauthinfo = false): Act
 
 export const advance = (ms = P): Action => ({ kind: 'advance', ms });
 
+export function shared(process = 'p1', handle = 'h1', instance = 's1'): Action {
+  return { kind: 'activateShared', process, handle, instance };
+}
+
 export interface Scenario {
   world: World;
   actions: Action[];
@@ -72,6 +76,30 @@ export const MUTANT_SCENARIOS: Record<string, Scenario> = {
     actions: [start(), activate(), { kind: 'passCallback', handle: 'h1', callback: 'cb1' }, { kind: 'invokeCallback', callback: 'cb1' }],
   },
   'first-ping-late': { world: world(), actions: [start(), activate()] },
+  'unmarshal-set-per-process': {
+    world: world(),
+    actions: [start('p1'), start('p2'), activate('p1', 'h1'), { kind: 'handOver', handle: 'h1', process: 'p2', newHandle: 'h2' }],
+  },
+  'release-drops-shared': {
+    world: world(),
+    actions: [start(), activate('p1', 'h1'), { kind: 'queryInterface', handle: 'h1', newHandle: 'h2', iid: 'ITest' }, { kind: 'release', handle: 'h1' }],
+  },
+  'exporter-counts-per-set': {
+    world: world(),
+    actions: [start('p1'), start('p2', 'client2'), shared('p1', 'h1'), shared('p2', 'h2'), advance(), { kind: 'release', handle: 'h1' }],
+  },
+  'stale-seq-per-object': {
+    world: world(),
+    actions: [start('p1'), shared('p1', 'h1'), advance(), { kind: 'abandon', process: 'p1' }, advance(), start('p2'), shared('p2', 'h2')],
+  },
+  'receiver-never-pings': {
+    world: world(),
+    actions: [start('p1'), start('p2', 'client2'), activate('p1', 'h1'), { kind: 'handOver', handle: 'h1', process: 'p2', newHandle: 'h2' }, { kind: 'release', handle: 'h1' }],
+  },
+  'invalid-set-kept': {
+    world: world(),
+    actions: [start(), activate('p1', 'h1'), advance(), { kind: 'partition', machine: 'client1' }, advance(4 * P), { kind: 'heal', machine: 'client1' }],
+  },
 };
 
 const untrusted = (w: World) => void (w.machines.client1.trust = 'untrusted');

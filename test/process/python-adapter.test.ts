@@ -43,7 +43,7 @@ async function open(...flags: string[]): Promise<Adapter> {
 
 test('the corrected model stops pinging after the crash and runs the object down', async () => {
   const adapter = await open('--fixed');
-  expect(adapter.capabilities.actions).toEqual(['start', 'activate', 'release', 'call', 'exit', 'crash', 'advance']);
+  expect(adapter.capabilities.actions).toEqual(['start', 'activate', 'activateShared', 'handOver', 'release', 'call', 'exit', 'crash', 'advance']);
   const events = await play(adapter, 5);
   expect(events).toContainEqual({ kind: 'reclaimed', at: 240_000, machine: 'server', oid: 'oid2', cause: 'release' });
   expect(events).toContainEqual({ kind: 'processExit', at: 240_000, process: 'p1', machine: 'client1' });
@@ -70,4 +70,31 @@ test('the same seed gives the same events; the seed moves the ping phase', async
   const other = await play(adapter, 43);
   const firstPing = (es: AdapterEvent[]) => es.find((e) => e.kind === 'ping')!.at;
   expect(firstPing(other)).not.toBe(firstPing(first));
+});
+
+test('several holders: a shared instance and a handed-over proxy keep the object until the last holder lets go', async () => {
+  const adapter = await open('--fixed');
+  const events = await adapter.reset(3, world);
+  const run = async (a: Action) => events.push(...(a.kind === 'advance' ? await adapter.advance(a.ms) : await adapter.apply(a)));
+  for (const a of [
+    { kind: 'start', process: 'p1', machine: 'client1', identity: 'alice', authenticated: true },
+    { kind: 'start', process: 'p2', machine: 'client2', identity: 'bob', authenticated: true },
+    { kind: 'activateShared', process: 'p1', handle: 'h1', instance: 's1' },
+    { kind: 'activateShared', process: 'p2', handle: 'h2', instance: 's1' },
+    { kind: 'advance', ms: 240_000 },
+    { kind: 'release', handle: 'h1' },
+    { kind: 'handOver', handle: 'h2', process: 'p1', newHandle: 'h3' },
+    { kind: 'release', handle: 'h2' },
+    { kind: 'advance', ms: 480_000 },
+  ] satisfies Action[]) await run(a);
+  const completed = events.filter((e) => e.kind === 'completed');
+  // One object for both activations of the shared instance and for the hand-over.
+  expect(completed.map((e) => e.kind === 'completed' && e.oid)).toEqual(['oid1', 'oid1', 'oid1']);
+  expect(events.some((e) => e.kind === 'reclaimed')).toBe(false);
+  // Both machines pinged it; client2 deleted it once p2 let go, client1 still pings it.
+  const pings = events.filter((e) => e.kind === 'ping');
+  expect(pings.some((e) => e.kind === 'ping' && e.from === 'client2' && e.dels.includes('oid1'))).toBe(true);
+  expect(pings.filter((e) => e.kind === 'ping' && e.from === 'client1' && e.at > 480_000).length).toBeGreaterThan(0);
+  await run({ kind: 'release', handle: 'h3' });
+  expect(events.at(-1)).toMatchObject({ kind: 'reclaimed', oid: 'oid1', cause: 'release' });
 });

@@ -133,3 +133,90 @@ describe('server fault injection: faultNextRelease', () => {
     ]);
   });
 });
+
+describe('several holders of one object', () => {
+  const startOn = (process: string, machine: 'client1' | 'client2'): Action => ({ kind: 'start', process, machine, identity: 'alice', authenticated: true });
+  const shared = (process: string, handle: string, instance = 's1'): Action => ({ kind: 'activateShared', process, handle, instance });
+  const oids = (events: AdapterEvent[]) => events.flatMap((e) => (e.kind === 'completed' && e.oid ? [e.oid] : []));
+  const reclaims = (events: AdapterEvent[]) => events.filter((e) => e.kind === 'reclaimed');
+
+  test('a shared instance is one object for every process and machine; each machine pings it in its own set', () => {
+    const events = drive([startOn('p1', 'client1'), startOn('p2', 'client2'), shared('p1', 'h1'), shared('p2', 'h2'), shared('p1', 'h3', 's2'), { kind: 'advance', ms: 2 * PING_PERIOD_MS }]);
+    expect(oids(events)).toEqual(['oid1', 'oid1', 'oid2']);
+    const creations = pings(events).filter((p) => p.setId === '0');
+    expect(creations.map((p) => [p.from, p.adds])).toEqual(expect.arrayContaining([['client1', ['oid1', 'oid2']], ['client2', ['oid1']]]));
+  });
+
+  test("one holder's release gives back only its reference; the machine keeps pinging for a local holder; the last release reclaims", () => {
+    const events = drive([
+      startOn('p1', 'client1'),
+      startOn('p2', 'client1'),
+      startOn('p3', 'client2'),
+      shared('p1', 'h1'),
+      shared('p2', 'h2'),
+      shared('p3', 'h3'),
+      { kind: 'advance', ms: PING_PERIOD_MS },
+      { kind: 'release', handle: 'h1' },
+      { kind: 'advance', ms: 2 * PING_PERIOD_MS },
+    ]);
+    expect(reclaims(events)).toEqual([]);
+    // p2 on client1 still holds the object: client1 never deletes it.
+    expect(pings(events).filter((p) => p.from === 'client1' && p.dels.length > 0)).toEqual([]);
+    const more = drive([
+      startOn('p1', 'client1'),
+      startOn('p2', 'client2'),
+      shared('p1', 'h1'),
+      shared('p2', 'h2'),
+      { kind: 'release', handle: 'h1' },
+      { kind: 'release', handle: 'h2' },
+    ]);
+    expect(reclaims(more)).toEqual([expect.objectContaining({ oid: 'oid1', cause: 'release' })]);
+    expect(more.filter((e) => e.kind === 'reclaimed')[0].at).toBe(0);
+  });
+
+  test('a handed-over proxy: the receiving machine pings the object itself and keeps it after the marshaller lets go', () => {
+    const events = drive([
+      startOn('p1', 'client1'),
+      startOn('p2', 'client2'),
+      activate,
+      { kind: 'handOver', handle: 'h1', process: 'p2', newHandle: 'h2' },
+      { kind: 'release', handle: 'h1' },
+      { kind: 'advance', ms: 6 * PING_PERIOD_MS },
+    ]);
+    expect(oids(events)).toEqual(['oid1', 'oid1']);
+    expect(reclaims(events)).toEqual([]);
+    expect(pings(events).filter((p) => p.from === 'client2' && p.status === 'ok').length).toBeGreaterThanOrEqual(5);
+  });
+
+  test("a local server's object cannot be handed to the other client machine", () => {
+    const events = drive([
+      startOn('p1', 'client1'),
+      startOn('p2', 'client2'),
+      { kind: 'activate', process: 'p1', handle: 'h1', clsctx: 'local', serverInfo: false, authInfo: null },
+      { kind: 'handOver', handle: 'h1', process: 'p2', newHandle: 'h2' },
+    ]);
+    expect(events.filter((e) => e.kind === 'completed').map((e) => e.kind === 'completed' && e.hr >>> 0)).toEqual([0, 0x800706ba]);
+  });
+
+  test('a holder given an existing object keeps it a full set timeout although the only set holding it expires first', () => {
+    // p1's machine is cut off right after its first ping; p2 gets the shared object 10 s
+    // before client1's set expires, and pings it from client2's next tick.
+    for (const seed of [1, 2, 3, 4]) {
+      const w = new ReferenceWorld();
+      const events = [...w.reset(seed, defaultWorld())];
+      const run = (a: Action) => events.push(...(a.kind === 'advance' ? w.advance(a.ms) : w.apply(a)));
+      [startOn('p1', 'client1'), shared('p1', 'h1'), { kind: 'advance', ms: PING_PERIOD_MS } as Action, { kind: 'partition', machine: 'client1' } as Action].forEach(run);
+      const firstPing = pings(events)[0].at;
+      run({ kind: 'advance', ms: firstPing + PING_SET_TIMEOUT_MS - 10_000 - w.time });
+      [startOn('p2', 'client2'), shared('p2', 'h2'), { kind: 'advance', ms: 4 * PING_PERIOD_MS } as Action].forEach(run);
+      expect(oids(events)).toEqual(['oid1', 'oid1']);
+      expect(reclaims(events)).toEqual([]);
+      expect(pings(events).some((p) => p.from === 'client2' && p.adds.includes('oid1') && p.status === 'ok')).toBe(true);
+    }
+  });
+
+  test('a shared instance that is gone is made afresh', () => {
+    const events = drive([startOn('p1', 'client1'), shared('p1', 'h1'), { kind: 'release', handle: 'h1' }, shared('p1', 'h2')]);
+    expect(oids(events)).toEqual(['oid1', 'oid2']);
+  });
+});

@@ -112,6 +112,30 @@ test('AddRef and QueryInterface references keep the object until the last Releas
   expect(reclaims(per[7], oid)).toHaveLength(1);
 });
 
+test('an interface pointer handed to another client process (CoMarshalInterface, CoUnmarshalInterface) is one object, kept until its last holder lets go', async () => {
+  const { per } = await run([
+    start('p1'),
+    start('p2', 'client2'),
+    activate('p1', 'h1'),
+    { kind: 'handOver', handle: 'h1', process: 'p2', newHandle: 'h2' },
+    { kind: 'release', handle: 'h1' },
+    { kind: 'call', handle: 'h2' },
+    start('p3'),
+    { kind: 'handOver', handle: 'h2', process: 'p3', newHandle: 'h3' },
+    { kind: 'exit', process: 'p2' },
+    { kind: 'call', handle: 'h3' },
+    { kind: 'release', handle: 'h3' },
+  ]);
+  const oid = completed(per[2]).oid;
+  expect(completed(per[3])).toMatchObject({ hr: HR.S_OK, oid });
+  expect(completed(per[7])).toMatchObject({ hr: HR.S_OK, oid });
+  expect(hr(per[5])).toBe(formatHr(HR.S_OK));
+  expect(hr(per[9])).toBe(formatHr(HR.S_OK));
+  // Neither the marshaller's Release nor its exit ends the object the receiver holds.
+  expect(reclaims(per.slice(0, 10).flat())).toHaveLength(0);
+  expect(reclaims(per[10], oid)).toEqual([expect.objectContaining({ cause: 'release' })]);
+});
+
 test('CoUninitialize and exit release what the process holds; the process is gone', async () => {
   const { per } = await run([start('p1'), activate('p1', 'h1'), activate('p1', 'h2'), { kind: 'exit', process: 'p1' }]);
   const oids = [completed(per[1]).oid, completed(per[2]).oid];

@@ -17,6 +17,9 @@
  *   addref <n> <slot>            release <n> <slot>              call <n> <slot>
  *   blanket <n> <slot> <0 interface|1 IUnknown> <authnSvc> <authnLevel> <impLevel> <caps>
  *   advise <n> <slot> <cb>       passes a new callback object numbered <cb>
+ *   marshal <n> <slot> <file>    CoMarshalInterface (normal, to another local process) into a file
+ *   unmarshal <n> <slot> <file>  CoUnmarshalInterface from that file into a new handle
+ *   relmarshal <n> <file>        CoReleaseMarshalData of what marshal wrote, when nobody unmarshalled it
  *   exit <n>                     CoUninitialize, answer, end the process
  *   abandon <n>                  answer, end the process without CoUninitialize
  * Unprompted lines:
@@ -295,6 +298,114 @@ static HRESULT do_blanket(const char *args)
   return hr;
 }
 
+/* ---- handing a pointer to another process ------------------------------------------------ */
+
+/* The OBJREF goes through a file in the one Wine prefix both processes run in: the driver's
+ * pipes carry short lines only. */
+static HRESULT stream_to_file(IStream *st, const char *path)
+{
+  HGLOBAL hg = NULL;
+  ULARGE_INTEGER end;
+  LARGE_INTEGER zero;
+  HANDLE f;
+  DWORD put = 0;
+  void *bytes;
+  BOOL ok;
+  HRESULT hr;
+  zero.QuadPart = 0;
+  if (FAILED(hr = IStream_Seek(st, zero, STREAM_SEEK_CUR, &end))) return hr;
+  if (FAILED(hr = GetHGlobalFromStream(st, &hg))) return hr;
+  f = CreateFileA(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (f == INVALID_HANDLE_VALUE) return HRESULT_FROM_WIN32(GetLastError());
+  bytes = GlobalLock(hg);
+  ok = bytes && WriteFile(f, bytes, (DWORD)end.QuadPart, &put, NULL) && put == (DWORD)end.QuadPart;
+  GlobalUnlock(hg);
+  CloseHandle(f);
+  return ok ? S_OK : E_FAIL;
+}
+
+static HRESULT stream_from_file(const char *path, IStream **st)
+{
+  HANDLE f = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+  DWORD size, got = 0;
+  HGLOBAL hg;
+  void *bytes;
+  BOOL ok;
+  HRESULT hr;
+  if (f == INVALID_HANDLE_VALUE) return HRESULT_FROM_WIN32(GetLastError());
+  size = GetFileSize(f, NULL);
+  hg = GlobalAlloc(GMEM_MOVEABLE, size ? size : 1);
+  if (!hg) {
+    CloseHandle(f);
+    return E_OUTOFMEMORY;
+  }
+  bytes = GlobalLock(hg);
+  ok = bytes && ReadFile(f, bytes, size, &got, NULL) && got == size;
+  GlobalUnlock(hg);
+  CloseHandle(f);
+  if (!ok) {
+    GlobalFree(hg);
+    return E_FAIL;
+  }
+  hr = CreateStreamOnHGlobal(hg, TRUE, st);
+  if (FAILED(hr)) GlobalFree(hg);
+  return hr;
+}
+
+static HRESULT do_marshal(const char *args)
+{
+  long slot;
+  char path[MAX_PATH];
+  Slot *s;
+  IStream *st = NULL;
+  HRESULT hr;
+  if (sscanf(args, "%ld %259s", &slot, path) != 2) return E_INVALIDARG;
+  if (!(s = slot_get(slot))) return E_POINTER;
+  if (FAILED(hr = CreateStreamOnHGlobal(NULL, TRUE, &st))) return hr;
+  hr = CoMarshalInterface(st, &IID_IDispatch, s->ptr, MSHCTX_LOCAL, NULL, MSHLFLAGS_NORMAL);
+  if (SUCCEEDED(hr)) {
+    hr = stream_to_file(st, path);
+    if (FAILED(hr)) {
+      LARGE_INTEGER zero;
+      zero.QuadPart = 0;
+      IStream_Seek(st, zero, STREAM_SEEK_SET, NULL);
+      CoReleaseMarshalData(st);
+    }
+  }
+  IStream_Release(st);
+  return hr;
+}
+
+static HRESULT do_unmarshal(const char *args)
+{
+  long slot;
+  char path[MAX_PATH];
+  IStream *st = NULL;
+  void *out = NULL;
+  HRESULT hr;
+  if (sscanf(args, "%ld %259s", &slot, path) != 2 || slot < 0 || slot >= MAX_SLOTS) return E_INVALIDARG;
+  if (FAILED(hr = stream_from_file(path, &st))) return hr;
+  hr = CoUnmarshalInterface(st, &IID_IDispatch, &out);
+  IStream_Release(st);
+  if (SUCCEEDED(hr) && out) {
+    g_slots[slot].ptr = out;
+    g_slots[slot].refs = 1;
+  }
+  return hr;
+}
+
+static HRESULT do_release_marshal(const char *args)
+{
+  char path[MAX_PATH];
+  IStream *st = NULL;
+  HRESULT hr;
+  if (sscanf(args, "%259s", path) != 1) return E_INVALIDARG;
+  if (FAILED(hr = stream_from_file(path, &st))) return hr;
+  hr = CoReleaseMarshalData(st);
+  IStream_Release(st);
+  return hr;
+}
+
 int main(int argc, char **argv)
 {
   LineIn in;
@@ -345,6 +456,9 @@ int main(int argc, char **argv)
       hr = (s = slot_get(slot)) ? invoke(s->ptr, DISPID_TEST_METHOD, NULL, 0) : E_POINTER;
     } else if (!strcmp(verb, "blanket")) hr = do_blanket(args);
     else if (!strcmp(verb, "advise")) hr = do_advise(args);
+    else if (!strcmp(verb, "marshal")) hr = do_marshal(args);
+    else if (!strcmp(verb, "unmarshal")) hr = do_unmarshal(args);
+    else if (!strcmp(verb, "relmarshal")) hr = do_release_marshal(args);
     else if (!strcmp(verb, "exit")) {
       CoUninitialize();
       lineout_printf(&g_out, "done %ld 0x00000000", n);

@@ -803,6 +803,57 @@ static void await_exit(Client *cl)
   pump(deadline(EXIT_WAIT_MS), client_exited, cl);
 }
 
+/* handOver: CoMarshalInterface in the handle's process, CoUnmarshalInterface in `process`; the
+ * marshalled OBJREF goes through a file in the prefix. One completed (or hung) event: the
+ * unmarshal's, or the marshal's when that already failed. */
+static const char *apply_hand_over(const JNode *a)
+{
+  const char *nname = json_str(a, "newHandle");
+  char path[MAX_PATH], dir[MAX_PATH], rest[MAX_PATH + 32];
+  Handle *hd = find_handle(json_str(a, "handle"));
+  Client *from, *to;
+  int ti = -1, from_index;
+  Result *r;
+  if (!hd) return "unknown handle";
+  from_index = hd->client;
+  from = &g_clients[from_index];
+  if (!(to = find_client(json_str(a, "process"), &ti))) return "unknown process";
+  if (from->ended || from->exited) return "the handle's process has ended";
+  if (to->ended || to->exited) return "the receiving process has ended";
+  if (!nname || find_handle(nname)) return "handOver: newHandle missing or already used";
+  if (g_nhandles >= MAX_HANDLES) return "handOver: too many handles";
+  g_current_client = from_index;
+  if (!GetTempPathA(sizeof dir, dir)) lstrcpyA(dir, ".\\");
+  snprintf(path, sizeof path, "%sdcomkit-%lu-%ld.objref", dir, g_pid, g_next_request);
+  snprintf(rest, sizeof rest, "%d %s", hd->slot, path);
+  if (!(r = calling(from->in, "marshal", rest, NULL))) return NULL;
+  if (r->hr >= 0x80000000ul) {
+    emit_completed(r->at, r->hr, 0);
+    DeleteFileA(path);
+    return NULL;
+  }
+  g_current_client = ti;
+  snprintf(rest, sizeof rest, "%d %s", to->next_slot, path);
+  if ((r = calling(to->in, "unmarshal", rest, NULL))) {
+    if (r->hr < 0x80000000ul) {
+      Handle *nh = &g_handles[g_nhandles++];
+      hd = find_handle(json_str(a, "handle"));
+      lstrcpynA(nh->name, nname, sizeof nh->name);
+      nh->client = ti;
+      nh->slot = to->next_slot;
+      nh->obj = hd->obj;
+    } else {
+      /* Nobody unmarshalled it: the marshaller releases what the OBJREF holds. */
+      Result *rel = call_child(from->in, CALL_TIMEOUT_MS, "relmarshal", path);
+      if (!rel || rel->hr) note(vnow(), "CoReleaseMarshalData in %s: %s 0x%08lx", from->name, rel ? "failed" : "no answer", rel ? rel->hr : 0ul);
+    }
+    emit_completed(r->at, r->hr, r->hr < 0x80000000ul ? hd->obj : 0);
+  }
+  to->next_slot++;
+  DeleteFileA(path);
+  return NULL;
+}
+
 static const char *apply_action(const JNode *a, char *err, size_t errcap)
 {
   const char *kind = json_str(a, "kind");
@@ -961,6 +1012,8 @@ static const char *apply_action(const JNode *a, char *err, size_t errcap)
     return NULL;
   }
 
+  if (!strcmp(kind, "handOver")) return apply_hand_over(a);
+
   if (!strcmp(kind, "invokeCallback") || !strcmp(kind, "releaseCallback")) {
     int cb = find_callback(json_str(a, "callback"));
     if (cb < 0) return "unknown callback";
@@ -1024,7 +1077,7 @@ static void hello(void)
 {
   static const char *const actions[] = {
     "setAccess", "advance", "start", "initSecurity", "activate", "setBlanket", "queryInterface", "addRef",
-    "release", "call", "passCallback", "exit", "abandon", "crash", "invokeCallback", "releaseCallback",
+    "release", "handOver", "call", "passCallback", "exit", "abandon", "crash", "invokeCallback", "releaseCallback",
     "disconnect"};
   Buf line = {0};
   size_t i;
