@@ -34,6 +34,7 @@ import { guardAdapter } from './guard';
 import { inShard, shardRuns, type Shard } from './shard';
 import { decideVerdict, DEFAULT_MIN_EVIDENCE } from './verdict';
 import { KIT_VERSION } from './version';
+import { Workers, type Finished } from './workers';
 
 export interface CampaignOptions {
   /** Profile the rules are judged under. Default 'strict'. */
@@ -60,6 +61,20 @@ export interface CampaignOptions {
   shrinkTotalMs?: number;
   /** Real ms one adapter step may take before the run ends in an adapter error. Default 60 s. */
   stepLimitMs?: number;
+  /**
+   * Adapter instances carrying out generated runs (and corpus cases) at once: the adapter
+   * given, and `workers - 1` more from `open`. The result is the same for any number: runs
+   * are generated in run order as with one, and tallied in run order, a stop that depends on
+   * that order (adapter errors in a row) included; shrinking runs on the adapter given alone.
+   * Default 1.
+   */
+  workers?: number;
+  /**
+   * Opens one more instance of the adapter, for each worker beyond the first. The campaign
+   * closes what it opens (once the runs are done, before shrinking); one that fails to open
+   * fails the campaign with its error.
+   */
+  open?: () => Promise<Adapter>;
   /** Called after each generated run and each shrink attempt. */
   onProgress?: (progress: CampaignProgress) => void;
   /** Give up (stop the campaign) after this many runs in a row end in adapter errors. Default 3. */
@@ -165,8 +180,8 @@ export interface CampaignResult {
   errors: RunError[];
   /** Set when the campaign ended early. */
   stopped?: CampaignStop;
-  /** Wall time, actions carried out, and time spent shrinking. */
-  stats: { wallMs: number; actions: number; events: number; shrinkMs: number };
+  /** Wall time, actions carried out, time spent shrinking, and the adapter instances used. */
+  stats: { wallMs: number; actions: number; events: number; shrinkMs: number; workers: number };
   /** The shard executed, when the campaign was sharded; `runs` counts this shard's runs. */
   shard?: Shard;
   /** Corpus cases replayed (also counted in the tallies) and those the adapter cannot carry out. */
@@ -188,6 +203,16 @@ interface FirstFailure {
   record: RunRecord;
   outcome: RuleOutcome;
   corpus?: CorpusCase;
+}
+
+/** What a run ended in: its record, an adapter fault, an interruption, or an error of the kit itself. */
+type Outcome = { kind: 'record'; record: RunRecord } | { kind: 'fault'; fault: AdapterFault } | { kind: 'interrupted' } | { kind: 'kit'; error: unknown };
+
+function outcomeOf(finished: Finished<RunRecord>): Outcome {
+  if (finished.ok) return { kind: 'record', record: finished.value };
+  const error = finished.error;
+  if (error instanceof RunInterrupted) return { kind: 'interrupted' };
+  return isAdapterFault(error) ? { kind: 'fault', fault: error } : { kind: 'kit', error };
 }
 
 export function runError(run: number, fault: AdapterFault, corpusCase?: string): RunError {
@@ -220,6 +245,9 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   const seed = options.seed ?? Date.now() % 0x7fffffff;
   const maxErrors = options.maxConsecutiveErrors ?? 3;
   const minEvidence = options.minEvidence ?? DEFAULT_MIN_EVIDENCE;
+  const size = options.workers ?? 1;
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`campaign: workers must be a whole number from 1, not ${size}`);
+  if (size > 1 && !options.open) throw new RangeError('campaign: more than one worker needs options.open to open the others');
   const caps = adapter.capabilities;
   const arb = runArb(caps, options.generator);
   const started = performance.now();
@@ -283,70 +311,107 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     }
   };
 
-  /** Carries out one run; an adapter fault becomes an error, an interruption a stop. */
-  const attempt = async (work: () => Promise<RunRecord>, onFault: (fault: AdapterFault) => void): Promise<RunRecord | undefined> => {
+  /** Carries out one run on the campaign's own adapter, into what it ended in. */
+  const attempt = async (work: (on: Adapter) => Promise<RunRecord>): Promise<Outcome> => {
     try {
-      return await work();
-    } catch (err) {
-      if (err instanceof RunInterrupted) {
-        mustStop();
-        return undefined;
-      }
-      if (!isAdapterFault(err)) throw err;
-      onFault(err);
-      return undefined;
+      return outcomeOf({ ok: true, value: await work(adapter) });
+    } catch (error) {
+      return outcomeOf({ ok: false, error });
     }
+  };
+  // More workers: runs are started as instances come free and handed back in run order, into
+  // the same steps as one worker's. Nothing after an interrupted run, or after the run that
+  // made the adapter give up, counts: what was started beyond it is dropped, as one worker
+  // would never have started it.
+  const workers = size > 1 ? new Workers(adapter, { size, open: options.open!, wrap: (a) => guardAdapter(a, options.stepLimitMs, signal) }) : undefined;
+  let cutOff = false;
+  /** Work on the campaign's adapter, or on the next free worker; `settle` sees the outcomes in order. */
+  const carryOut = async (work: (on: Adapter) => Promise<RunRecord>, settle: (outcome: Outcome) => void): Promise<boolean> => {
+    if (!workers) {
+      settle(await attempt(work));
+      return true;
+    }
+    // Waiting for a free worker may have taken a while: the stop is checked again.
+    if (!(await workers.free()) || mustStop()) return false;
+    workers.start(work, (finished) => settle(outcomeOf(finished)));
+    return true;
+  };
+  /** What every outcome has in common: true for a record or an adapter fault, which count. */
+  const counts = (outcome: Outcome): outcome is Extract<Outcome, { kind: 'record' | 'fault' }> => {
+    if (outcome.kind === 'kit') throw outcome.error;
+    if (outcome.kind !== 'interrupted') return true;
+    mustStop();
+    cutOff = true; // the run was cut short, not carried out
+    return false;
   };
 
   let corpus: CampaignResult['corpus'];
-  if (options.corpus && (!options.shard || options.shard.index === 1)) {
-    corpus = { replayed: 0, skipped: [] };
-    for (const c of options.corpus) {
-      if (mustStop()) break;
-      const unsupported = [...new Set(c.actions.map((a) => a.kind))].filter((k) => !caps.actions.includes(k));
-      if (unsupported.length) {
-        corpus.skipped.push({ id: c.id, reason: `adapter cannot carry out ${unsupported.join(', ')}` });
-        continue;
-      }
-      const record = await attempt(
-        () => replayActions(adapter, c.seed, c.world, c.actions, undefined, signal),
-        (fault) => errors.push(runError(-1, fault, c.id)),
-      );
-      if (!record) continue;
-      corpus.replayed += 1;
-      tally(record, -1, c);
-      await breathe();
-    }
-  }
-
   const shardTotal = shardRuns(total, options.shard);
-  const observe = fc.asyncProperty(arb, async (input: RunInput) => {
-    const index = run++;
-    if (!inShard(index, options.shard)) return true;
-    await breathe();
-    // A false ends fast-check's pass at once (endOnFailure); nothing else here returns false.
-    if (mustStop()) return false;
-    executed += 1;
-    const record = await attempt(
-      () => executeRun(adapter, input, undefined, signal),
-      (fault) => {
-        errors.push(runError(index, fault));
-        consecutiveErrors += 1;
-        if (consecutiveErrors >= maxErrors) stop('adapter-gave-up', `${consecutiveErrors} runs in a row ended in adapter errors`);
-      },
-    );
-    if (record) {
-      consecutiveErrors = 0;
-      tally(record, index);
-    } else if (stopped?.reason === 'interrupted') {
-      executed -= 1; // the run was cut short, not carried out
+  try {
+    if (options.corpus && (!options.shard || options.shard.index === 1)) {
+      const replays: NonNullable<CampaignResult['corpus']> = { replayed: 0, skipped: [] };
+      corpus = replays;
+      for (const c of options.corpus) {
+        if (mustStop()) break;
+        const unsupported = [...new Set(c.actions.map((a) => a.kind))].filter((k) => !caps.actions.includes(k));
+        if (unsupported.length) {
+          replays.skipped.push({ id: c.id, reason: `adapter cannot carry out ${unsupported.join(', ')}` });
+          continue;
+        }
+        const started = await carryOut(
+          (on) => replayActions(on, c.seed, c.world, c.actions, undefined, signal),
+          (outcome) => {
+            if (cutOff || !counts(outcome)) return;
+            if (outcome.kind === 'fault') return void errors.push(runError(-1, outcome.fault, c.id));
+            replays.replayed += 1;
+            tally(outcome.record, -1, c);
+          },
+        );
+        if (!started) break;
+        await breathe();
+      }
     }
-    const failedRules = [...firstFailures.values()].filter((f) => f.status === 'fail').length;
-    options.onProgress?.({ phase: 'runs', done: options.shard ? executed : index + 1, total: shardTotal, failedRules, errors: errors.length });
-    return !stopped;
-  });
-  const observed = await fc.check(observe, { seed, numRuns: total, endOnFailure: true });
-  if (observed.failed && !stopped) throw observed.errorInstance ?? new Error('campaign: a run failed without an error');
+
+    /** A generated run's outcome, in run order. */
+    const settleRun = (index: number, outcome: Outcome) => {
+      if (cutOff || !counts(outcome)) return;
+      executed += 1;
+      if (outcome.kind === 'fault') {
+        errors.push(runError(index, outcome.fault));
+        consecutiveErrors += 1;
+        if (consecutiveErrors >= maxErrors) {
+          stop('adapter-gave-up', `${consecutiveErrors} runs in a row ended in adapter errors`);
+          cutOff = true;
+        }
+      } else {
+        consecutiveErrors = 0;
+        tally(outcome.record, index);
+      }
+      const failedRules = [...firstFailures.values()].filter((f) => f.status === 'fail').length;
+      options.onProgress?.({ phase: 'runs', done: options.shard ? executed : index + 1, total: shardTotal, failedRules, errors: errors.length });
+    };
+    const observe = fc.asyncProperty(arb, async (input: RunInput) => {
+      const index = run++;
+      if (!inShard(index, options.shard)) return true;
+      await breathe();
+      // A false ends fast-check's pass at once (endOnFailure); nothing else here returns false.
+      if (mustStop()) return false;
+      const started = await carryOut(
+        (on) => executeRun(on, input, undefined, signal),
+        (outcome) => settleRun(index, outcome),
+      );
+      return started && !stopped;
+    });
+    const observed = await fc.check(observe, { seed, numRuns: total, endOnFailure: true });
+    if (workers) {
+      await workers.drain();
+      if (workers.failure !== undefined) throw workers.failure;
+    }
+    if (observed.failed && !stopped) throw observed.errorInstance ?? new Error('campaign: a run failed without an error');
+  } finally {
+    // Before shrinking, which runs on the campaign's own adapter alone.
+    await workers?.close();
+  }
 
   phase = 'shrink';
   let shrinkMs = 0;
@@ -460,7 +525,7 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     actionCounts,
     errors,
     ...(stopped ? { stopped } : {}),
-    stats: { wallMs: performance.now() - started, actions, events, shrinkMs },
+    stats: { wallMs: performance.now() - started, actions, events, shrinkMs, workers: size },
     ...(options.shard ? { shard: options.shard } : {}),
     ...(corpus ? { corpus } : {}),
   };
