@@ -111,6 +111,23 @@ async function create(factory: AdapterFactory, what: string): Promise<Adapter> {
   }
 }
 
+/**
+ * How many instances of the adapter a campaign runs at once unless --workers says: what its
+ * factory declares for this machine; 1 for an adapter command (its instances are not known
+ * to be independent) and for a synchronous adapter (its instances would only take turns on
+ * the one thread, and one is fastest).
+ */
+export function defaultWorkers(spec: AdapterSpec, adapter: Adapter): number {
+  if (adapter.sync || spec.kind === 'command') return 1;
+  try {
+    const factory = spec.kind === 'name' ? findAdapter(spec.value) : loadModule(spec.value);
+    const n = factory?.workers?.();
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? Math.min(n, LIMITS.workers.max) : 1;
+  } catch {
+    return 1;
+  }
+}
+
 export async function openAdapter(spec: AdapterSpec, flags: AdapterFlags = {}): Promise<Adapter> {
   if (spec.kind === 'command') {
     const timeout = flags['step-timeout'] === undefined ? undefined : intFlag(flags['step-timeout'], '--step-timeout', 0, LIMITS.stepTimeout);

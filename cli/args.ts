@@ -58,6 +58,7 @@ export const LIMITS = {
   timeLimit: { min: 1, max: 7 * 24 * 3600, unit: 's' },
   stepTimeout: { min: 100, max: 3_600_000, unit: 'ms' },
   minEvidence: { min: 1, max: 1_000_000 },
+  workers: { min: 1, max: 64 },
 } as const;
 
 export function seedValue(value: string | undefined): number | undefined {

@@ -35,6 +35,8 @@ export interface VerifyOptions {
   skipReplays?: boolean;
   /** Aborting it stops the verification; what was not checked counts as not verified. */
   signal?: AbortSignal;
+  /** Adapter instances each re-run campaign runs at once (CampaignOptions.workers). Default 1. */
+  workers?: number;
 }
 
 async function withAdapter<T>(open: () => Promise<Adapter>, f: (a: Adapter) => Promise<T>): Promise<T> {
@@ -103,7 +105,7 @@ export async function verifyCertificate(cert: Certificate, options: VerifyOption
       for (const profile of cert.profiles) {
         results.push(
           await withAdapter(options.open, (a) =>
-            runCampaign(a, { profile, runs: campaign.runs, seed: campaign.seed, generator: cert.generator.options, shard: campaign.shard, corpus: cert.corpus, shrink: false, minEvidence: cert.minEvidence, signal: options.signal }),
+            runCampaign(a, { profile, runs: campaign.runs, seed: campaign.seed, generator: cert.generator.options, shard: campaign.shard, corpus: cert.corpus, shrink: false, minEvidence: cert.minEvidence, signal: options.signal, workers: options.workers, open: options.open }),
           ),
         );
       }

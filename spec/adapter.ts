@@ -55,4 +55,10 @@ export interface AdapterFactory {
    */
   capabilities?: Pick<Capabilities, 'actions' | 'observes'>;
   create(options?: Record<string, unknown>): Promise<Adapter>;
+  /**
+   * How many instances of this adapter run well side by side on this machine, each created
+   * by its own create() call: the default of `--workers`. Default 1, since instances of an
+   * adapter not known to be independent (a fixed port, one shared prefix) must not meet.
+   */
+  workers?(): number;
 }

@@ -13,7 +13,7 @@ import { EXIT, UsageError } from '../errors';
 import { interruptedBy } from '../interrupt';
 import { checkCanCreateDir, ensureWritableDir, writeAtomic } from '../output';
 import { Progress } from '../progress';
-import { CAMPAIGN_HELP, CAMPAIGN_OPTIONS, campaignExit, campaignOn, campaignSettings, EXIT_HELP, repeatCommand } from './run';
+import { CAMPAIGN_HELP, CAMPAIGN_OPTIONS, campaignExit, campaignOn, campaignSettings, EXIT_HELP, repeatCommand, workersFor, workersText } from './run';
 
 export const CERTIFY_HELP = `Usage: dcomkit certify [options] --out DIR
 
@@ -135,7 +135,8 @@ export async function certifyCommand(args: string[]): Promise<number> {
   let adapter = await openAdapter(spec, values);
   const caps = adapter.capabilities;
   const shardText = shard && shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : '';
-  console.log(`dcomkit certify: ${caps.name} ${caps.version}, seed ${seed}, ${runs} runs${shardText}, profiles ${profiles.join(', ')}`);
+  const workers = workersFor(settings, adapter, values);
+  console.log(`dcomkit certify: ${caps.name} ${caps.version}, seed ${seed}, ${runs} runs${shardText}${workersText(workers.workers)}, profiles ${profiles.join(', ')}`);
   const results: CampaignResult[] = [];
   const started = performance.now();
   for (const profile of profiles) {
@@ -143,7 +144,7 @@ export async function certifyCommand(args: string[]): Promise<number> {
     const spent = performance.now() - started;
     const result = await campaignOn(
       adapter,
-      { profile, runs, seed, generator, corpus, shard, shrinkTimeMs: settings.shrinkTimeMs, shrinkTotalMs: settings.shrinkTotalMs, timeLimitMs: Math.max(1, settings.timeLimitMs - spent), minEvidence: settings.minEvidence },
+      { profile, runs, seed, generator, corpus, shard, shrinkTimeMs: settings.shrinkTimeMs, shrinkTotalMs: settings.shrinkTotalMs, timeLimitMs: Math.max(1, settings.timeLimitMs - spent), minEvidence: settings.minEvidence, ...workers },
       new Progress(process.stderr, `${profile}: `),
     );
     results.push(result);

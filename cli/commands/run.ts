@@ -6,7 +6,7 @@ import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../ru
 import { parseShard, shardRuns, type Shard } from '../../runner/shard';
 import { DEFAULT_MIN_EVIDENCE } from '../../runner/verdict';
 import type { Adapter, Profile } from '../../spec';
-import { ADAPTER_HELP, adapterSpec, openAdapter, type AdapterSpec } from '../adapter';
+import { ADAPTER_HELP, adapterSpec, defaultWorkers, openAdapter, type AdapterFlags, type AdapterSpec } from '../adapter';
 import { intFlag, LIMITS, parse, profileValue, seedValue } from '../args';
 import { EXIT, UsageError } from '../errors';
 import { exitCodeFor, interruptedBy, interruptible } from '../interrupt';
@@ -33,7 +33,11 @@ export const CAMPAIGN_HELP = `  --seed S                campaign seed, for a rep
                           must exist unless --create-corpus is given
   --create-corpus         create the --corpus folder if it does not exist
   --shard i/n             execute only shard i of n of the runs (1-based); shards of the same
-                          seed and --runs together execute exactly the unsharded campaign`;
+                          seed and --runs together execute exactly the unsharded campaign
+  --workers N             adapter instances running runs at once; the results are the same
+                          for any N (default: what the adapter declares for this machine,
+                          e.g. node-dcom and wine one per core; 1 for simulations and
+                          --adapter-cmd)`;
 
 export const EXIT_HELP = `Exit codes: 0 no rule FAILED; 1 some rule FAILED; 2 usage error, an adapter that
 cannot be used, or no verdict (most runs ended in adapter errors, the adapter kept
@@ -79,6 +83,7 @@ export const CAMPAIGN_OPTIONS = {
   corpus: { type: 'string' },
   'create-corpus': { type: 'boolean' },
   shard: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 export const RUN_OPTIONS = {
@@ -100,6 +105,8 @@ export interface CampaignSettings {
   minEvidence: number;
   corpus?: CorpusCase[];
   shard?: Shard;
+  /** Adapter instances at once; undefined: the adapter's default (workersFor). */
+  workers?: number;
   spec: AdapterSpec;
 }
 
@@ -116,6 +123,7 @@ export function campaignSettings(values: CampaignValues, defaultRuns: number): C
     minEvidence,
     corpus: corpusValue(values.corpus, values['create-corpus'] === true),
     shard: shardValue(values.shard),
+    workers: values.workers === undefined ? undefined : intFlag(values.workers, '--workers', 1, LIMITS.workers),
     spec: adapterSpec(values),
   };
 }
@@ -150,6 +158,16 @@ export function repeatCommand(command: string, args: readonly string[], seed: nu
   const quoted = args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
   const hasSeed = args.some((a) => a === '--seed' || a.startsWith('--seed='));
   return ['dcomkit', command, ...quoted, ...(hasSeed ? [] : ['--seed', String(seed)])].join(' ');
+}
+
+/** The workers a campaign runs with: --workers, else what suits the adapter; and how the others open. */
+export function workersFor(settings: CampaignSettings, adapter: Adapter, flags: AdapterFlags): Pick<CampaignOptions, 'workers' | 'open'> {
+  return { workers: settings.workers ?? defaultWorkers(settings.spec, adapter), open: () => openAdapter(settings.spec, flags) };
+}
+
+/** ", 2 workers" for a header line; nothing for one. */
+export function workersText(workers: number | undefined): string {
+  return workers && workers > 1 ? `, ${workers} workers` : '';
 }
 
 /** Runs the campaign with Ctrl-C stopping it gently; closes the adapter whatever happens. */
@@ -220,7 +238,8 @@ export async function runCommand(args: string[]): Promise<number> {
   const adapter = await openAdapter(settings.spec, values);
   const total = shardRuns(settings.runs, settings.shard);
   const shardText = settings.shard ? ` (shard ${settings.shard.index}/${settings.shard.count})` : '';
-  say(formatHeader(adapter.capabilities, profile, total, settings.seed, shardText));
+  const workers = workersFor(settings, adapter, values);
+  say(formatHeader(adapter.capabilities, profile, total, settings.seed, `${shardText}${workersText(workers.workers)}`));
   const result = await campaignOn(
     adapter,
     {
@@ -235,6 +254,7 @@ export async function runCommand(args: string[]): Promise<number> {
       minEvidence: settings.minEvidence,
       corpus: settings.corpus,
       shard: settings.shard,
+      ...workers,
     },
     new Progress(process.stderr),
   );

@@ -1,7 +1,7 @@
 import { verifyCertificate } from '../../runner/certificate-verify';
-import { ADAPTER_HELP, openAdapter, RECORDED_ADAPTER_HELP, recordedAdapterSpec } from '../adapter';
+import { ADAPTER_HELP, defaultWorkers, openAdapter, RECORDED_ADAPTER_HELP, recordedAdapterSpec } from '../adapter';
 import { exitCodeFor, interruptedBy, interruptible } from '../interrupt';
-import { parse } from '../args';
+import { intFlag, LIMITS, parse } from '../args';
 import { EXIT, UsageError } from '../errors';
 import { loadCertificate, shown } from './certify';
 
@@ -21,6 +21,8 @@ Options:
   --hash-only             check the hash, the counts and the generator schema only;
                           re-run nothing
   --skip-campaigns        replay the counterexamples but do not re-run the seeds
+  --workers N             adapter instances re-running a campaign at once (default: what
+                          the adapter declares for this machine, as for 'dcomkit run')
 ${RECORDED_ADAPTER_HELP}
   -h, --help              this text
 
@@ -33,7 +35,7 @@ or adapter error, 130 / 143 stopped by SIGINT / SIGTERM.`;
 export async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { adapter: { type: 'string' }, 'adapter-cmd': { type: 'string' }, 'step-timeout': { type: 'string' }, 'trust-recorded-adapter': { type: 'boolean' }, 'hash-only': { type: 'boolean' }, 'skip-campaigns': { type: 'boolean' } } as const,
+    { adapter: { type: 'string' }, 'adapter-cmd': { type: 'string' }, 'step-timeout': { type: 'string' }, 'trust-recorded-adapter': { type: 'boolean' }, 'hash-only': { type: 'boolean' }, 'skip-campaigns': { type: 'boolean' }, workers: { type: 'string' } } as const,
     'verify',
     1,
   );
@@ -45,11 +47,14 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   const cert = loadCertificate(file);
   const spec = recordedAdapterSpec(values, cert.adapter.spec ?? { kind: 'name', value: cert.adapter.name }, file);
+  const asked = values.workers === undefined ? undefined : intFlag(values.workers, '--workers', 1, LIMITS.workers);
   // Fail on a bad adapter before any work, as a usage error.
-  await (await openAdapter(spec, values)).close();
+  const probe = await openAdapter(spec, values);
+  const workers = asked ?? defaultWorkers(spec, probe);
+  await probe.close();
   console.log(`dcomkit verify: ${shown(file)}: ${cert.adapter.name} ${cert.adapter.version}, kit ${cert.kitVersion}, profiles ${cert.profiles.join(', ')}`);
   const report = await interruptible((signal) =>
-    verifyCertificate(cert, { open: () => openAdapter(spec, values), skipCampaigns: values['skip-campaigns'] || values['hash-only'], skipReplays: values['hash-only'], signal }),
+    verifyCertificate(cert, { open: () => openAdapter(spec, values), skipCampaigns: values['skip-campaigns'] || values['hash-only'], skipReplays: values['hash-only'], signal, workers }),
   );
   const signal = interruptedBy();
   if (signal) {
