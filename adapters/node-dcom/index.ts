@@ -1,4 +1,5 @@
 /** node-dcom 1.0.9 over real MSRPC against the loopback wire emulator. */
+import { availableParallelism } from 'node:os';
 import type { AdapterFactory } from '../../spec';
 import { NODE_DCOM_ACTIONS, NODE_DCOM_OBSERVES, NodeDcomAdapter, type NodeDcomOptions } from './adapter';
 
@@ -8,6 +9,9 @@ export const nodeDcomAdapter: AdapterFactory = {
   name: 'node-dcom',
   summary: 'node-dcom 1.0.9 (real client, child process, fake clock) against the loopback DCOM wire emulator',
   capabilities: { actions: NODE_DCOM_ACTIONS, observes: NODE_DCOM_OBSERVES },
+  // Instances are independent (each its own emulator on its own loopback ports and its own
+  // child processes); a run keeps about a core busy, so one per core (docs/power.md).
+  workers: () => Math.max(1, Math.min(availableParallelism(), 4)),
   async create(options?: Record<string, unknown>) {
     return new NodeDcomAdapter((options ?? {}) as NodeDcomOptions);
   },

@@ -8,9 +8,12 @@
  *
  * Needs scripts/setup-wine.sh to have run (packages, prefix, build, registration).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Adapter, AdapterFactory, Capabilities } from '../../spec/adapter';
 import { defaultWorld } from '../../spec/world';
 import { spawnAdapter } from '../process';
@@ -36,7 +39,12 @@ export interface WineAdapterOptions {
    * Default: $DCOMKIT_WINE_SCALE, else DEFAULT_WINE_SCALE.
    */
   scale?: number;
-  /** The Wine prefix; default <repo>/.wine-prefix. */
+  /**
+   * The Wine prefix; default $DCOMKIT_WINE_PREFIX, else <repo>/.wine-prefix. One Wine session
+   * runs per prefix: while this kit has a Wine adapter open on it, the next one opened (a
+   * campaign's second worker) runs on a copy, <prefix>-2, then <prefix>-3 and so on, made from
+   * the prefix when missing or older than its set-up.
+   */
   prefix?: string;
   /** Report every AddRef/Release the server sees as a note. */
   notes?: boolean;
@@ -76,16 +84,97 @@ export class WineNotSetUpError extends Error {
   override name = 'WineNotSetUpError';
 }
 
+/**
+ * Wine sessions that run well at once here: each keeps about a core busy while a run's
+ * processes start and talk, so one per core, and no more than two (what was measured; see
+ * docs/power.md).
+ */
+export function wineWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), 2));
+}
+
+/** Prefixes this kit has a Wine adapter open on (slot 1 is the prefix itself, slot k its copy <prefix>-k). */
+const slotsInUse = new Map<string, Set<number>>();
+
+function takeSlot(base: string): number {
+  const used = slotsInUse.get(base) ?? new Set<number>();
+  slotsInUse.set(base, used);
+  let slot = 1;
+  while (used.has(slot)) slot += 1;
+  used.add(slot);
+  return slot;
+}
+
+function freeSlot(base: string, slot: number): void {
+  slotsInUse.get(base)?.delete(slot);
+}
+
+/** The prefix slot `slot` of `base` runs on. */
+export function slotPrefix(base: string, slot: number): string {
+  return slot === 1 ? base : `${base}-${slot}`;
+}
+
+const SETUP_STAMP = '.dcomkit-setup';
+
+function stamp(prefix: string): string | undefined {
+  try {
+    return readFileSync(join(prefix, SETUP_STAMP), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes `copy` a copy of the prepared prefix `base` unless it already is one of its current
+ * set-up: `cp -a` to a temporary name, then a rename, so a half-made copy is never used (a
+ * copy of the 700 MB prefix takes a few seconds; a new prefix from wineboot takes far longer).
+ * The registry in the copy holds no path of the prefix, only the build's.
+ */
+async function ensureCopy(base: string, copy: string): Promise<void> {
+  const want = stamp(base);
+  if (want !== undefined && stamp(copy) === want) return;
+  const temp = `${copy}.tmp-${process.pid}`;
+  await rm(temp, { recursive: true, force: true });
+  await promisify(execFile)('cp', ['-a', base, temp]);
+  // The base's logs and lock file are its own.
+  await rm(join(temp, 'dcomkit-logs'), { recursive: true, force: true });
+  await rm(join(temp, '.dcomkit.lock'), { force: true });
+  if (existsSync(copy)) await rm(copy, { recursive: true, force: true });
+  try {
+    await rename(temp, copy);
+  } catch (err) {
+    // Another kit made it meanwhile.
+    await rm(temp, { recursive: true, force: true });
+    if (stamp(copy) !== want) throw err;
+  }
+}
+
 /** Starts the driver under Wine and faketime; throws WineNotSetUpError when set-up is missing. */
 export async function createWineAdapter(options: WineAdapterOptions = {}): Promise<Adapter> {
   const problem = wineSetupProblem(options);
   if (problem) throw new WineNotSetUpError(problem);
   const scale = options.scale ?? (Number(process.env.DCOMKIT_WINE_SCALE) || DEFAULT_WINE_SCALE);
   if (!(scale >= 1)) throw new Error(`wine adapter: scale must be at least 1, got ${scale}`);
+  const base = winePrefix(options);
+  const slot = takeSlot(base);
+  try {
+    const prefix = slotPrefix(base, slot);
+    if (slot > 1) await ensureCopy(base, prefix);
+    const adapter = await startDriver(scale, prefix, options);
+    const close = adapter.close.bind(adapter);
+    (adapter as { close: () => Promise<void> }).close = () => close().finally(() => freeSlot(base, slot));
+    return adapter;
+  } catch (err) {
+    freeSlot(base, slot);
+    throw err;
+  }
+}
+
+async function startDriver(scale: number, prefix: string, options: WineAdapterOptions): Promise<Adapter> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DCOMKIT_WINE_SCALE: String(scale),
-    DCOMKIT_WINE_PREFIX: winePrefix(options),
+    DCOMKIT_WINE_PREFIX: prefix,
     DCOMKIT_WINE_NOTES: options.notes ? '1' : '0',
   };
   const adapter = await spawnAdapter({
@@ -142,6 +231,7 @@ const WINE_CAPABILITIES: Pick<Capabilities, 'actions' | 'observes'> = {
 export const wineAdapter: AdapterFactory = {
   name: 'wine',
   capabilities: WINE_CAPABILITIES,
+  workers: wineWorkers,
   summary: "Wine 8.0's COM (ole32/combase/rpcss) with a mingw-built local server and clients, under faketime (needs scripts/setup-wine.sh)",
   create(options?: Record<string, unknown>) {
     return createWineAdapter(readOptions(options));
