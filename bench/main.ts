@@ -2,7 +2,7 @@
  * The kit's benchmark (`npm run bench`; not part of CI): throughput on the reference adapter
  * against the bare simulation; the settle period on the same runs settled until nothing is
  * left to judge and for the fixed ten ping periods (reference, node-dcom, impacket, Wine);
- * `dcomkit run` on the real targets, runs per second with one worker; detection power on
+ * `dcomkit run` on the real targets, runs per second with 1 and 2 workers; detection power on
  * every known-bad NT4 release and every mutant; how soon the generators reach each situation
  * of several holders; oracle cost against trace length. Prints
  * tables, writes bench/results.json. `--skip-real` leaves node-dcom, impacket and Wine out,
@@ -264,7 +264,7 @@ async function settleOn(name: string, adapter: Adapter, runs: number, seed: numb
 interface RealRun {
   adapter: string;
   command: string;
-  /** Worker processes carrying out runs (1 until `--workers` exists). */
+  /** Adapter instances that carried out the runs (`--workers`, or the adapter's default). */
   workers: number;
   runs: number;
   wallMs: number;
@@ -290,7 +290,7 @@ function cliRun(adapter: string, args: string[]): RealRun {
   const r = spawnSync(process.execPath, argv, { cwd: KIT_ROOT, encoding: 'utf8', timeout: 15 * 60_000 });
   const wallMs = performance.now() - w0;
   const cpu = childCpuMs() - c0;
-  let result: { runs: number; stats: { shrinkMs: number }; rules: Array<{ rule: { id: string }; verdict: string; runs: number; failures: number }> } | undefined;
+  let result: { runs: number; stats: { shrinkMs: number; workers?: number }; rules: Array<{ rule: { id: string }; verdict: string; runs: number; failures: number }> } | undefined;
   try {
     result = JSON.parse(readFileSync(json, 'utf8'));
   } catch {
@@ -303,7 +303,7 @@ function cliRun(adapter: string, args: string[]): RealRun {
   return {
     adapter,
     command: `dcomkit run --adapter ${adapter} ${args.join(' ')}`,
-    workers: 1,
+    workers: result?.stats.workers ?? 0,
     runs,
     wallMs,
     shrinkMs,
@@ -535,25 +535,66 @@ async function settleSection(generator: GeneratorOptions, real: boolean, wine: b
   return settles;
 }
 
-/** `dcomkit run` on node-dcom and impacket (three seeds, shrinking off) and on Wine with default settings. */
-function realSection(wine: string | undefined): RealRun[] {
-  console.log('\nReal targets, `dcomkit run` timed from outside (runs per second leave shrinking out; CPU counts every process the command started):');
+/** 1 and 2 workers on the same commands, in one bench run: runs per wall second and whether the counts agree. */
+interface WorkersRatio {
+  adapter: string;
+  /** Runs per wall second (shrinking left out) over all its commands, with 1 and with 2 workers. */
+  oneRunsPerSec: number;
+  twoRunsPerSec: number;
+  ratio: number;
+  /** Commands whose verdicts and counts differed between 1 and 2 workers. */
+  differ: string[];
+}
+
+/**
+ * `dcomkit run` on node-dcom and impacket (three seeds, shrinking off) and on Wine with default
+ * settings, each with 1 and with 2 workers, taking turns (1 then 2 on one seed, 2 then 1 on the
+ * next) so that a drifting load weighs on both alike; and the reference simulation, in
+ * process, where two workers only take turns on the one thread.
+ */
+function realSection(wine: string | undefined): { real: RealRun[]; workers: WorkersRatio[] } {
+  console.log('\nReal targets, `dcomkit run` timed from outside with 1 and 2 workers (runs per second leave shrinking out; CPU counts every process the command started):');
   const real: RealRun[] = [];
-  for (const seed of [1, 2, 3]) real.push(cliRun('node-dcom', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
+  const pairs: [RealRun, RealRun][] = [];
+  const both = (adapter: string, args: string[], turn: number) => {
+    const order = turn % 2 === 0 ? ['1', '2'] : ['2', '1'];
+    const [a, b] = order.map((n) => cliRun(adapter, [...args, '--workers', n]));
+    const [one, two] = order[0] === '1' ? [a, b] : [b, a];
+    real.push(one, two);
+    pairs.push([one, two]);
+  };
+  both('reference', ['--no-shrink', '--runs', '20000', '--seed', '1'], 0);
+  for (const seed of [1, 2, 3]) both('node-dcom', ['--no-shrink', '--runs', '30', '--seed', String(seed)], seed);
   const impacket = impacketSetup();
   if ('problem' in impacket) console.log(`(impacket not measured: ${impacket.problem})`);
-  else for (const seed of [1, 2, 3]) real.push(cliRun('impacket', ['--no-shrink', '--runs', '30', '--seed', String(seed)]));
-  // Default settings: the default speed-up and the real-clock shrink budget.
-  if (wine === undefined) real.push(cliRun('wine', ['--runs', '20', '--seed', '1']));
+  else for (const seed of [1, 2, 3]) both('impacket', ['--no-shrink', '--runs', '30', '--seed', String(seed)], seed);
+  // Default settings but the workers: the default speed-up and the real-clock shrink budget.
+  if (wine === undefined) both('wine', ['--runs', '20', '--seed', '1'], 0);
   else console.log(`(wine ${wine === 'skipped' ? 'skipped' : `not measured: ${wine}`})`);
   console.log(
     table([
-      ['command', 'runs', 'wall', 'of which shrinking', 'runs/s, 1 worker', 'CPU per run', 'load before / after', 'exit'],
-      ...real.map((r) => [r.command, String(r.runs), `${fmt(r.wallMs / 1000, 1)} s`, `${fmt(r.shrinkMs / 1000, 1)} s`, fmt(r.runsPerSec, 2), `${fmt(r.cpuMsPerRun)} ms`, `${r.load.before} / ${r.load.after}`, String(r.exitCode)]),
+      ['command', 'workers', 'runs', 'wall', 'of which shrinking', 'runs/s', 'CPU per run', 'load before / after', 'exit'],
+      ...real.map((r) => [r.command, String(r.workers), String(r.runs), `${fmt(r.wallMs / 1000, 1)} s`, `${fmt(r.shrinkMs / 1000, 1)} s`, fmt(r.runsPerSec, 2), `${fmt(r.cpuMsPerRun)} ms`, `${r.load.before} / ${r.load.after}`, String(r.exitCode)]),
     ]),
   );
   for (const r of real) console.log(`  ${r.command}: ${r.verdicts}`);
-  return real;
+  const rate = (rs: RealRun[]) => rs.reduce((n, r) => n + r.runs, 0) / (rs.reduce((ms, r) => ms + r.wallMs - r.shrinkMs, 0) / 1000);
+  const workers = [...new Set(pairs.map(([one]) => one.adapter))].map((adapter): WorkersRatio => {
+    const mine = pairs.filter(([one]) => one.adapter === adapter);
+    const oneRunsPerSec = rate(mine.map(([one]) => one));
+    const twoRunsPerSec = rate(mine.map(([, two]) => two));
+    // Shrinking on a real clock stops at a time budget: only the runs' verdicts and counts compare.
+    const differ = mine.filter(([one, two]) => one.verdicts !== two.verdicts).map(([one]) => one.command);
+    return { adapter, oneRunsPerSec, twoRunsPerSec, ratio: twoRunsPerSec / oneRunsPerSec, differ };
+  });
+  console.log('\nWorkers: runs per wall second with 2 workers against 1, from the commands above:');
+  console.log(
+    table([
+      ['adapter', 'runs/s, 1 worker', 'runs/s, 2 workers', '2 workers / 1', 'verdicts and counts'],
+      ...workers.map((w) => [w.adapter, fmt(w.oneRunsPerSec, 2), fmt(w.twoRunsPerSec, 2), `${fmt(w.ratio, 2)}x`, w.differ.length ? `differ: ${w.differ.join('; ')}` : 'the same']),
+    ]),
+  );
+  return { real, workers };
 }
 
 async function detectionSection(seeds: number, maxRuns: number, generator: GeneratorOptions, only: string[] | undefined): Promise<Detection[]> {
@@ -655,12 +696,12 @@ async function main(): Promise<void> {
   const tp = onlyReal ? [] : await throughputSection();
   const wine = values['skip-wine'] || values['skip-real'] ? 'skipped' : wineSetupProblem();
   const settles = await settleSection(generator, !values['skip-real'], wine === undefined);
-  const real = values['skip-real'] ? [] : realSection(wine);
+  const { real, workers } = values['skip-real'] ? { real: [], workers: [] } : realSection(wine);
   const detections = values['skip-detection'] || onlyReal ? [] : await detectionSection(seeds, maxRuns, generator, values.only?.split(','));
   const situations = values['skip-detection'] || onlyReal ? [] : await reachSection(seeds, maxRuns, generator);
   const costs = onlyReal ? [] : await oracleSection();
 
-  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, settle: settles, realTargets: real, detections, situations, oracleCost: costs };
+  const results = { date: new Date().toISOString(), machine: m, generator, seeds, maxRuns, throughput: tp, settle: settles, realTargets: real, workers, detections, situations, oracleCost: costs };
   const out = values.out ?? join(KIT_ROOT, 'bench', 'results.json');
   writeFileSync(out, JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${out}`);

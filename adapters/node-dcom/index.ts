@@ -10,7 +10,7 @@ export const nodeDcomAdapter: AdapterFactory = {
   summary: 'node-dcom 1.0.9 (real client, child process, fake clock) against the loopback DCOM wire emulator',
   capabilities: { actions: NODE_DCOM_ACTIONS, observes: NODE_DCOM_OBSERVES },
   // Instances are independent (each its own emulator on its own loopback ports and its own
-  // child processes); a run keeps about a core busy, so one per core (docs/power.md).
+  // child processes); one per core, at most 4 (docs/power.md).
   workers: () => Math.max(1, Math.min(availableParallelism(), 4)),
   async create(options?: Record<string, unknown>) {
     return new NodeDcomAdapter((options ?? {}) as NodeDcomOptions);

@@ -85,12 +85,13 @@ export class WineNotSetUpError extends Error {
 }
 
 /**
- * Wine sessions that run well at once here: each keeps about a core busy while a run's
- * processes start and talk, so one per core, and no more than two (what was measured; see
- * docs/power.md).
+ * Wine sessions that run well at once here: one per core, at most 4. A run mostly waits on
+ * faketime's clock, so more sessions than cores still add runs per second on 2 cores (1.8x
+ * with 2, 2.4x with 3, 3x with 4, docs/power.md), but every real millisecond a loaded machine
+ * adds is `scale` virtual ones, and the default stays where timing has room.
  */
 export function wineWorkers(): number {
-  return Math.max(1, Math.min(availableParallelism(), 2));
+  return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
 /** Prefixes this kit has a Wine adapter open on (slot 1 is the prefix itself, slot k its copy <prefix>-k). */
