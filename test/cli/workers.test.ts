@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kit, ROOT } from '../faults/helpers';
+import { kit, misbehave, ROOT } from '../faults/helpers';
 
 jest.setTimeout(300_000);
 
@@ -73,5 +73,24 @@ describe('--workers', () => {
       hashes.push(JSON.parse(readFileSync(join(out, 'certificate.json'), 'utf8')).hash);
     }
     expect(hashes[1]).toBe(hashes[0]);
+  });
+
+  test('SIGINT stops a campaign on three workers within 2 s, prints what finished, and leaves nothing running', async () => {
+    const r = await kit(['run', '--adapter-cmd', misbehave('slow 40'), '--runs', '400', '--seed', '5', '--workers', '3'], {
+      signal: { when: /seed 5\n/, signal: 'SIGINT', afterMs: 1500 },
+    });
+    expect(r.code).toBe(130);
+    expect(r.afterSignalMs).toBeLessThan(2000);
+    expect(r.out).toMatch(/^PARTIAL: interrupted after \d+ of 400 runs/m);
+    expect(r.leftovers).toEqual([]);
+  });
+
+  test('SIGTERM with every worker hung ends the kit within 2 s and kills each one, with its session-leaving grandchild', async () => {
+    const r = await kit(['run', '--adapter-cmd', misbehave('setsid 3'), '--runs', '20', '--seed', '5', '--workers', '2', '--step-timeout', '60000'], {
+      signal: { when: /seed 5\n/, signal: 'SIGTERM', afterMs: 2500 },
+    });
+    expect(r.code).toBe(143);
+    expect(r.afterSignalMs).toBeLessThan(2000);
+    expect(r.leftovers).toEqual([]);
   });
 });
