@@ -336,7 +336,10 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
     workers.start(work, (finished) => settle(outcomeOf(finished)));
     return true;
   };
-  /** What every outcome has in common: true for a record or an adapter fault, which count. */
+  /**
+   * Whether an outcome counts (a record or an adapter fault). An error of the kit itself is
+   * thrown; an interrupted run stops the campaign, and nothing after it counts.
+   */
   const counts = (outcome: Outcome): outcome is Extract<Outcome, { kind: 'record' | 'fault' }> => {
     if (outcome.kind === 'kit') throw outcome.error;
     if (outcome.kind !== 'interrupted') return true;
