@@ -1,6 +1,7 @@
 /** describeConformance's options, with the environment's overrides, checked once when the tests are declared. */
 import { PROFILES, RULE_IDS, type Profile, type RuleId } from '../spec';
 import { DEFAULT_MIN_EVIDENCE } from '../runner/verdict';
+import { DEFAULT_RUNS } from '../runner/campaign';
 
 export interface ConformanceOptions {
   /** Generated runs. Default 100. The environment variable DCOMKIT_RUNS overrides it. */
@@ -79,7 +80,7 @@ function whole(value: unknown, what: string, min: number, max = Number.MAX_SAFE_
 
 /** The options in force: DCOMKIT_RUNS and DCOMKIT_SEED win over the code, so a failure's seed can be replayed from the shell. */
 export function resolveSettings(options: ConformanceOptions, env: NodeJS.ProcessEnv = process.env, now = Date.now()): Settings {
-  const runs = env.DCOMKIT_RUNS !== undefined && env.DCOMKIT_RUNS !== '' ? whole(env.DCOMKIT_RUNS, 'DCOMKIT_RUNS', 1) : whole(options.runs ?? 100, 'runs', 1);
+  const runs = env.DCOMKIT_RUNS !== undefined && env.DCOMKIT_RUNS !== '' ? whole(env.DCOMKIT_RUNS, 'DCOMKIT_RUNS', 1) : whole(options.runs ?? DEFAULT_RUNS, 'runs', 1);
   const seed =
     env.DCOMKIT_SEED !== undefined && env.DCOMKIT_SEED !== ''
       ? whole(env.DCOMKIT_SEED, 'DCOMKIT_SEED', 0, 0x7fffffff)

@@ -39,7 +39,7 @@ import { Workers, type Finished } from './workers';
 export interface CampaignOptions {
   /** Profile the rules are judged under. Default 'strict'. */
   profile?: Profile;
-  /** Generated runs. Default 100. */
+  /** Generated runs. Default: defaultRuns(adapter capabilities), 200 or 20 on a real clock. */
   runs?: number;
   /** Campaign seed; the same seed gives the same runs. Default: drawn from the clock. */
   seed?: number;
@@ -188,6 +188,19 @@ export interface CampaignResult {
   corpus?: { replayed: number; skipped: { id: string; reason: string }[] };
 }
 
+/**
+ * Runs of a campaign by default: enough that every rule the reference can judge is
+ * exercised by more than the evidence threshold's five runs for every seed (CALL-AFTER-RECLAIM,
+ * the rarest, by 8 or more in 200). An adapter on a real clock gets fewer: each of its runs
+ * costs real seconds.
+ */
+export const DEFAULT_RUNS = 200;
+export const DEFAULT_REAL_CLOCK_RUNS = 20;
+
+export function defaultRuns(caps: Pick<Capabilities, 'clock'>): number {
+  return caps.clock.kind === 'real' ? DEFAULT_REAL_CLOCK_RUNS : DEFAULT_RUNS;
+}
+
 /** Real ms of work between two turns of the event loop: signals and timers get their turn. */
 const YIELD_EVERY_MS = 20;
 
@@ -241,7 +254,7 @@ export async function runCampaign(unguarded: Adapter, options: CampaignOptions =
   const signal = options.signal;
   const adapter = guardAdapter(unguarded, options.stepLimitMs, signal);
   const profile = options.profile ?? 'strict';
-  const total = options.runs ?? 100;
+  const total = options.runs ?? defaultRuns(unguarded.capabilities);
   const seed = options.seed ?? Date.now() % 0x7fffffff;
   const maxErrors = options.maxConsecutiveErrors ?? 3;
   const minEvidence = options.minEvidence ?? DEFAULT_MIN_EVIDENCE;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatCampaign, formatErrors, formatHeader } from '../../report';
-import { attempted, KIT_VERSION, mostlyErrors, runCampaign, type CampaignOptions, type CampaignResult } from '../../runner';
+import { attempted, DEFAULT_REAL_CLOCK_RUNS, DEFAULT_RUNS, defaultRuns, KIT_VERSION, mostlyErrors, runCampaign, type CampaignOptions, type CampaignResult } from '../../runner';
 import { CorpusError, loadCorpus, saveToCorpus, type CorpusCase } from '../../runner/corpus';
 import { parseShard, shardRuns, type Shard } from '../../runner/shard';
 import { DEFAULT_MIN_EVIDENCE } from '../../runner/verdict';
@@ -52,7 +52,8 @@ A run in which the adapter hangs, crashes or breaks the protocol is an adapter e
 reported (on stderr, in the adapter's own words) and never judged.
 
 Options:
-  --runs N                generated runs (default 100)
+  --runs N                generated runs (default ${DEFAULT_RUNS}; ${DEFAULT_REAL_CLOCK_RUNS} on an adapter with a real
+                          clock, whose runs take real seconds)
   --profile strict|nt4    strict: MS-DCOM plus the KB fixes; nt4 also admits behaviour the
                           KB articles document as by design (default strict)
 ${CAMPAIGN_HELP}
@@ -226,7 +227,7 @@ export async function runCommand(args: string[]): Promise<number> {
     console.log(RUN_HELP);
     return EXIT.ok;
   }
-  const settings = campaignSettings(values, 100);
+  const settings = campaignSettings(values, DEFAULT_RUNS);
   const profile: Profile = profileValue(values.profile);
   const out = values.out ?? join('.dcomkit', 'counterexamples');
   checkCanCreateDir(out, '--out');
@@ -236,6 +237,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const say = json === '-' ? (text: string) => console.error(text) : (text: string) => console.log(text);
 
   const adapter = await openAdapter(settings.spec, values);
+  if (values.runs === undefined) settings.runs = defaultRuns(adapter.capabilities);
   const total = shardRuns(settings.runs, settings.shard);
   const shardText = settings.shard ? ` (shard ${settings.shard.index}/${settings.shard.count})` : '';
   const workers = workersFor(settings, adapter, values);

@@ -45,7 +45,7 @@ describe('checkRule', () => {
 
 describe('resolveSettings', () => {
   test('defaults, with the seed from the clock', () => {
-    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 100, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, minEvidence: 5, out: '.dcomkit/counterexamples', timeout: 600_000, unimplemented: new Map() });
+    expect(resolveSettings({}, {}, 1234)).toEqual({ runs: 200, seed: 1234, profile: 'strict', maxActions: 20, shrink: true, minEvidence: 5, out: '.dcomkit/counterexamples', timeout: 600_000, unimplemented: new Map() });
     expect(resolveSettings({ unimplemented: { 'CALL-AFTER-RECLAIM': ' no disconnect ' } }, {}).unimplemented).toEqual(new Map([['CALL-AFTER-RECLAIM', 'no disconnect']]));
   });
 

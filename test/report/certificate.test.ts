@@ -126,7 +126,7 @@ describe('compare (dcomkit diff)', () => {
   test('worse is down the stated order; fixed is up to a verdict that shows the rule holding; a failure no longer exercised is no fix', async () => {
     const base = await edited(() => {});
     const after = await edited((c) => {
-      set('strict', 'EVENTUAL-RUNDOWN', 'UNIMPLEMENTED')(c); // OK -> UNIMPLEMENTED: worse
+      set('strict', 'PROCESS-EXIT', 'UNIMPLEMENTED')(c); // OK -> UNIMPLEMENTED: worse
       set('strict', 'RELEASE-RECLAIM', 'INCONCLUSIVE')(c); // OK -> INCONCLUSIVE: worse
       set('nt4', 'PING-SEQUENCE', 'NON-STRICT')(c); // OK -> NON-STRICT: worse
       set('strict', 'PING-TERMINATION', 'UNIMPLEMENTED')(c); // FAILED -> UNIMPLEMENTED: not shown to hold
@@ -138,7 +138,7 @@ describe('compare (dcomkit diff)', () => {
     expect(cmp.differences).toEqual([]);
     expect(cmp.changes.map((c) => `${c.profile} ${c.rule} ${c.from?.verdict}->${c.to?.verdict} ${c.kind}`).sort()).toEqual(
       [
-        'strict EVENTUAL-RUNDOWN OK->UNIMPLEMENTED worse',
+        'strict PROCESS-EXIT OK->UNIMPLEMENTED worse',
         'strict RELEASE-RECLAIM OK->INCONCLUSIVE worse',
         'nt4 PING-SEQUENCE OK->NON-STRICT worse',
         'strict PING-TERMINATION FAILED->UNIMPLEMENTED unproven',
