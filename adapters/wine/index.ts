@@ -87,7 +87,7 @@ export class WineNotSetUpError extends Error {
 /**
  * Wine sessions that run well at once here: one per core, at most 4. A run mostly waits on
  * faketime's clock, so more sessions than cores still add runs per second on 2 cores (1.8x
- * with 2, 2.4x with 3, 3x with 4, docs/power.md), but every real millisecond a loaded machine
+ * with 2, 2.6x with 3, 3.1x with 4 at x240, docs/power.md), but every real millisecond a loaded machine
  * adds is `scale` virtual ones, and the default stays where timing has room.
  */
 export function wineWorkers(): number {
