@@ -1,5 +1,6 @@
 /** JSON Lines between the impacket adapter (parent) and a client process running driver.py. */
 
+import type { Run } from '../emulated/link';
 import type { StepResult, Steps } from '../emulated/messages';
 
 export type { StepResult };
@@ -8,7 +9,7 @@ export type ProgramStep = Steps<{ op: 'activate'; handle: string }, 'ITest' | 'I
 
 export type ToChild =
   | { t: 'begin'; now: number; port: number }
-  | { t: 'run'; id: number; step: ProgramStep }
+  | Run<ProgramStep>
   | { t: 'peek' }
   | { t: 'tick'; to: number }
   | { t: 'end' };

@@ -1,5 +1,6 @@
 /** IPC between the node-dcom adapter (parent) and the client process running node-dcom (child). */
 
+import type { Run } from '../emulated/link';
 import type { StepResult, Steps } from '../emulated/messages';
 
 export type { StepResult };
@@ -10,7 +11,7 @@ export type ProgramStep = Steps<{ op: 'activate'; handle: string; address: strin
 export type ToChild =
   | { t: 'begin'; now: number }
   | { t: 'tick'; to: number }
-  | { t: 'run'; id: number; step: ProgramStep }
+  | Run<ProgramStep>
   | { t: 'state' }
   | { t: 'end' }
   | { t: 'tryExit' }
