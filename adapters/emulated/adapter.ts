@@ -31,6 +31,8 @@ export abstract class EmulatedAdapter<P extends ClientProc> implements Adapter {
   protected procs = new Map<ProcessId, P>();
   protected handles = new Map<HandleId, { process: ProcessId; ipid: string }>();
   protected events: AdapterEvent[] = [];
+  /** Objects the kit has been told of (a completed call named them). */
+  private told = new Set<string>();
   protected abstract readonly pool: { close(): Promise<void> };
 
   constructor(
@@ -48,7 +50,8 @@ export abstract class EmulatedAdapter<P extends ClientProc> implements Adapter {
     this.refill();
     this.now = 0;
     this.events = [];
-    this.server = await WireServer.start({ now: () => this.now, emit: (e) => this.events.push(e), ...this.wireOptions });
+    this.told.clear();
+    this.server = await WireServer.start({ now: () => this.now, emit: (e) => this.fromServer(e), ...this.wireOptions });
     return this.drain();
   }
 
@@ -144,12 +147,27 @@ export abstract class EmulatedAdapter<P extends ClientProc> implements Adapter {
     return got;
   }
 
+  /**
+   * An activation can fail in the client after the emulator made the object (the client
+   * library gave up waiting on a loaded machine, or could not read the answer): the emulator
+   * then runs down an object no proxy ever reached. The kit knows nothing of it, so its
+   * rundown is told as a note, not as a reclaim of an object the trace never handed out.
+   */
+  private fromServer(e: AdapterEvent): void {
+    if (e.kind === 'reclaimed' && !this.told.has(e.oid)) {
+      this.note(`server: ${e.oid} reclaimed (${e.cause}), an object the client library never received`);
+      return;
+    }
+    this.events.push(e);
+  }
+
   /** A call returned: a new proxy is named, and the object it reaches reported. */
   protected completed(proc: P, r: StepResult, newHandle?: HandleId): void {
     let oid: string | undefined;
     if (r.ok && r.ipid && newHandle) {
       this.handles.set(newHandle, { process: proc.id, ipid: r.ipid });
       oid = this.server?.oidOfIpid(r.ipid);
+      if (oid) this.told.add(oid);
     }
     this.events.push({ kind: 'completed', at: this.now, hr: r.hr, transport: 'tcp', ...(oid ? { oid } : {}), ...(r.detail ? { detail: r.detail } : {}) });
   }

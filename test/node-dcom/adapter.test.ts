@@ -127,6 +127,14 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     expect(pings(events).map((p) => p.at)).toEqual([120_000]);
   });
 
+  test('an activation whose answer never arrives: the object the server made and ran down is a note, not a reclaim the trace cannot place', async () => {
+    adapter = new NodeDcomAdapter({ socketTimeoutMs: 1_000_000, faults: [{ method: 'RemoteActivation', effect: { kind: 'drop' } }] });
+    const events = await drive(adapter, [start, activate(), 10 * PING_PERIOD_MS]);
+    expect(of(events, 'hung')).toHaveLength(1);
+    expect(of(events, 'reclaimed')).toEqual([]);
+    expect(of(events, 'note').map((n) => n.text)).toContainEqual(expect.stringMatching(/^server: oid1 reclaimed \(rundown\), an object the client library never received$/));
+  });
+
   test('disconnect: the server drops the object and a call through the proxy fails', async () => {
     const events = await drive(adapter, [start, activate(), { kind: 'disconnect', handle: 'h1' }, { kind: 'call', handle: 'h1' }]);
     expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 0, machine: 'server', oid: 'oid1', cause: 'disconnect' }]);
