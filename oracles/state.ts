@@ -160,6 +160,8 @@ export class RunState {
   /** Partition intervals per client machine: [from, to), `to` Infinity while cut. */
   readonly partitions = new Map<ClientMachine, Array<[number, number]>>();
   readonly pingSets = new Map<string, ClientPingSet>();
+  /** Times the server process crashed, in trace order. */
+  readonly serverCrashes: number[] = [];
   /** The action event of each step. */
   readonly actionEvents: ActionEvent[] = [];
   /** Every handle each holder got, in the order it got them. */
@@ -215,6 +217,17 @@ export class RunState {
   }
 
   // --- queries ---------------------------------------------------------------------------
+
+  /**
+   * The process that exported the object has died since it made it (a server crash, or the
+   * end of the client process that exported a callback): its endpoint is gone, so a call
+   * on the object may fail as a call to a dead server does, whatever reclaimed it first.
+   */
+  exporterDied(obj: ObjectInfo, at = this.now): boolean {
+    if (obj.kind === 'server') return this.serverCrashes.some((t) => t >= obj.createdAt && t <= at);
+    const p = obj.exporterProcess === undefined ? undefined : this.processes.get(obj.exporterProcess);
+    return p?.endedAt !== undefined && p.endedAt <= at;
+  }
 
   isPartitioned(a: MachineId, b: MachineId, at = this.now): boolean {
     return this.cutAt(a, b, at) !== undefined;
@@ -419,6 +432,7 @@ export class RunState {
         return;
       }
       case 'serverCrash':
+        this.serverCrashes.push(e.at);
         for (const h of this.heldBy.get(SERVER_HOLDER) ?? []) {
           if (h.machine === SERVER_MACHINE && h.droppedAt === undefined) this.drop(h, 'server-crash');
         }

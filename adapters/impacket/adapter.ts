@@ -6,10 +6,10 @@
  * clock reaches it, and the adapter waits until the ping's function has returned.
  */
 import { performance } from 'node:perf_hooks';
-import type { Action, Adapter, AdapterEvent, Capabilities, ClientMachine, HandleId, ProcessId, World } from '../../spec';
-import { CALL_TIMEOUT_MS, HR } from '../../spec';
+import type { Action, Capabilities, HandleId } from '../../spec';
+import { EmulatedAdapter, type ClientProc } from '../emulated/adapter';
 import type { FaultRule } from '../wire/faults';
-import { EMULATOR_NT_HASH, WireServer, type ServerOptions } from '../wire/server';
+import { EMULATOR_NT_HASH, type ServerOptions, type WireServer } from '../wire/server';
 import type { ImpacketProcess } from './child-process';
 import type { ProgramStep } from './messages';
 import { SparePool } from './pool';
@@ -49,32 +49,20 @@ export const IMPACKET_ACTIONS: Capabilities['actions'] = [
 /** impacket exports no callbacks: none to observe. */
 export const IMPACKET_OBSERVES: Capabilities['observes'] = ['pings', 'reclaims', 'exits'];
 
-/** Steps after which the clock may not move on: guards against a timer loop at one instant. */
-const MAX_STEPS_PER_ADVANCE = 100_000;
-/** Real ms a process that said it is ending, or was SIGKILLed, may take to be gone. */
-const EXIT_WAIT_MS = 5_000;
-
-interface Proc {
-  id: ProcessId;
-  machine: ClientMachine;
+interface Proc extends ClientProc {
   client: ImpacketProcess;
-  exitReported: boolean;
 }
 
 type Done = NonNullable<Awaited<ReturnType<ImpacketProcess['run']>>>;
 
-export class ImpacketAdapter implements Adapter {
+export class ImpacketAdapter extends EmulatedAdapter<Proc> {
   readonly capabilities: Capabilities;
 
-  private now = 0;
-  private server: WireServer | null = null;
-  private procs = new Map<ProcessId, Proc>();
-  private handles = new Map<HandleId, { process: ProcessId; ipid: string }>();
-  private events: AdapterEvent[] = [];
-  private pool: SparePool;
+  protected readonly pool: SparePool;
   private readonly idleMs: number;
 
-  constructor(private readonly options: ImpacketOptions) {
+  constructor(options: ImpacketOptions) {
+    super({ faults: options.faults, tap: options.tap });
     this.capabilities = {
       name: 'impacket',
       version: options.version,
@@ -86,34 +74,13 @@ export class ImpacketAdapter implements Adapter {
     this.pool = new SparePool({ python: PYTHON, driver: IMPACKET_DRIVER, ntHash: EMULATOR_NT_HASH.toString('hex') }, options.spares ?? 3);
   }
 
-  /** The emulator, for tests and debugging. */
-  get wire(): WireServer | null {
-    return this.server;
-  }
-
   /** Pids of every client process, spares included (for leak checks). */
   clientPids(): number[] {
     return [...[...this.procs.values()].map((p) => p.client.pid), ...this.pool.pids()].filter((x): x is number => x !== undefined);
   }
 
-  async reset(_seed: number, _world: World): Promise<AdapterEvent[]> {
-    await this.teardown();
-    this.now = 0;
-    this.events = [];
-    this.server = await WireServer.start({
-      now: () => this.now,
-      emit: (e) => this.events.push(e),
-      faults: this.options.faults,
-      tap: this.options.tap,
-    });
-    return this.drain();
-  }
-
-  async apply(action: Action): Promise<AdapterEvent[]> {
-    const server = this.requireServer();
+  protected async own(action: Action, server: WireServer): Promise<boolean> {
     switch (action.kind) {
-      case 'advance':
-        return this.advance(action.ms);
       case 'start': {
         if (this.procs.has(action.process)) throw new Error(`process ${action.process} already started`);
         const client = await this.pool.take();
@@ -124,28 +91,13 @@ export class ImpacketAdapter implements Adapter {
       }
       case 'activate': {
         const proc = this.proc(action.process);
-        if (action.clsctx === 'local' && !action.serverInfo) {
-          // impacket only activates on a remote machine's SCM, and the class is registered on
-          // the server alone: a local activation finds no class, as on a real client machine.
-          this.events.push({ kind: 'completed', at: this.now, hr: HR.REGDB_E_CLASSNOTREG, detail: 'impacket has no local activation' });
-          break;
-        }
+        if (this.local(action)) break;
         if (action.authInfo) this.note(`${action.process}: impacket takes no COAUTHINFO; activated with the process's credentials`);
         await this.call(proc, { op: 'activate', handle: action.handle }, action.handle);
         break;
       }
       case 'queryInterface':
         await this.call(this.procOf(action.handle), { op: 'queryInterface', handle: action.handle, newHandle: action.newHandle, iid: action.iid }, action.newHandle);
-        break;
-      case 'call':
-        await this.call(this.procOf(action.handle), { op: 'call', handle: action.handle });
-        break;
-      case 'addRef':
-      case 'release':
-        await this.background(this.procOf(action.handle), { op: action.kind, handle: action.handle });
-        break;
-      case 'exit':
-        await this.background(this.proc(action.process), { op: 'exit' });
         break;
       case 'abandon': {
         const proc = this.proc(action.process);
@@ -159,38 +111,15 @@ export class ImpacketAdapter implements Adapter {
         this.reportExit(proc);
         break;
       }
-      case 'partition':
-        server.partition(action.machine);
-        break;
-      case 'heal':
-        server.heal(action.machine);
-        break;
-      case 'disconnect': {
-        const h = this.handles.get(action.handle);
-        const oid = h && server.oidOfIpid(h.ipid);
-        if (!oid || !server.disconnect(oid)) this.note(`server: nothing to disconnect behind ${action.handle}`);
-        break;
-      }
-      case 'serverCrash':
-        server.crash();
-        break;
-      case 'faultNextRelease':
-        server.inject({ method: 'RemRelease', effect: { kind: 'fault' }, once: true });
-        break;
       default:
-        throw new Error(`impacket adapter cannot carry out ${action.kind}`);
+        return false;
     }
-    return this.drain();
+    return true;
   }
 
-  async advance(ms: number): Promise<AdapterEvent[]> {
-    await this.advanceTo(this.now + ms);
-    return this.drain();
-  }
-
-  async close(): Promise<void> {
-    await this.teardown();
-    await this.pool.close();
+  /** Every process is killed when its run is over: a fork costs milliseconds. */
+  protected retire(proc: Proc): Promise<void> {
+    return proc.client.kill();
   }
 
   // --- program steps ---------------------------------------------------------------------
@@ -200,35 +129,20 @@ export class ImpacketAdapter implements Adapter {
    * unless an answer never comes (an injected drop); then virtual time moves (pings and all)
    * until it returns or the call timeout passes, which makes it a hang.
    */
-  private async call(proc: Proc, step: ProgramStep, newHandle?: HandleId): Promise<void> {
-    const startedAt = this.now;
-    let done: Done | null = null;
-    let finished = false;
-    void proc.client.run(step).then((d) => {
-      done = d;
-      finished = true;
-    });
-    await this.settle(() => finished);
-    if (!finished) await this.advanceTo(startedAt + CALL_TIMEOUT_MS, () => finished);
-    const d = done as Done | null;
-    if (!finished || d === null) {
-      if (finished) await this.lost(proc, step);
-      this.events.push({ kind: 'hung', at: this.now, transport: 'tcp', detail: finished ? 'the client process is gone' : 'impacket never returned' });
+  protected async call(proc: Proc, step: ProgramStep, newHandle?: HandleId): Promise<void> {
+    const got = await this.answer(proc.client.run(step));
+    if (got === null || got.value === null) {
+      if (got) await this.lost(proc, step);
+      this.hung(got ? 'the client process is gone' : 'impacket never returned');
       return;
     }
-    this.logged(proc, d.log);
-    const r = d.result;
-    let oid: string | undefined;
-    if (r.ok && r.ipid && newHandle) {
-      this.handles.set(newHandle, { process: proc.id, ipid: r.ipid });
-      oid = this.server?.oidOfIpid(r.ipid);
-    }
-    this.events.push({ kind: 'completed', at: this.now, hr: r.hr, transport: 'tcp', ...(oid ? { oid } : {}), ...(r.detail ? { detail: r.detail } : {}) });
+    this.logged(proc, got.value.log);
+    this.completed(proc, got.value.result, newHandle);
     await this.checkExits();
   }
 
   /** A step that is not a call (AddRef, Release, exit): it may finish later; only failures are noted. */
-  private async background(proc: Proc, step: ProgramStep): Promise<void> {
+  protected async background(proc: Proc, step: ProgramStep): Promise<void> {
     let finished = false;
     let done: Done | null = null;
     void proc.client.run(step).then((d) => {
@@ -247,7 +161,7 @@ export class ImpacketAdapter implements Adapter {
    * Waits, in real time, until `done` holds or the emulator has been quiet for idleMs with no
    * request of its own in hand: then the client waits for an answer that is not coming.
    */
-  private async settle(done: () => boolean): Promise<void> {
+  protected async settle(done: () => boolean): Promise<void> {
     const server = this.requireServer();
     let seen = server.activity;
     let since = performance.now();
@@ -263,15 +177,14 @@ export class ImpacketAdapter implements Adapter {
   // --- the clock -------------------------------------------------------------------------
 
   /** Moves virtual time to `target`, one due timer at a time, the emulator's first, then each process's in turn. */
-  private async advanceTo(target: number, stop?: () => boolean): Promise<void> {
+  protected async advanceTo(target: number, stop?: () => boolean): Promise<void> {
     const server = this.requireServer();
     for (let steps = 0; ; steps++) {
-      if (steps > MAX_STEPS_PER_ADVANCE) throw new Error(`impacket adapter: timers keep firing at ${this.now} ms`);
+      this.checkSteps(steps);
       const live = this.live();
       const dues = [server.nextDue()];
       for (const p of live) dues.push((await p.client.peek())?.due ?? null);
-      const due = dues.filter((x): x is number => x !== null);
-      const next = due.length ? Math.max(this.now, Math.min(...due)) : Infinity;
+      const next = this.nextDue(dues);
       const to = next > target ? target : next;
       this.now = to;
       server.runDue();
@@ -298,8 +211,7 @@ export class ImpacketAdapter implements Adapter {
     for (const proc of this.procs.values()) {
       if (proc.exitReported) continue;
       if (proc.client.announcedExit) {
-        const gone = await Promise.race([proc.client.gone.then(() => true), sleep(EXIT_WAIT_MS).then(() => false)]);
-        if (!gone) throw new Error(`impacket adapter: ${proc.id} said it was ending but did not exit`);
+        if (!(await this.goneSoon(proc.client))) throw new Error(`impacket adapter: ${proc.id} said it was ending but did not exit`);
         this.reportExit(proc);
       } else if (proc.client.exited && !proc.client.killed) {
         await this.lost(proc);
@@ -313,57 +225,12 @@ export class ImpacketAdapter implements Adapter {
     throw new Error(`impacket adapter: the client process of ${proc.id} died unexpectedly${step ? ` during ${describe(step)}` : ''}: ${tail}`);
   }
 
-  private reportExit(proc: Proc): void {
-    if (proc.exitReported) return;
-    proc.exitReported = true;
-    this.events.push({ kind: 'processExit', at: this.now, process: proc.id, machine: proc.machine });
-  }
-
   /** impacket logs what it does not raise (a failed ping); a person reading the trace should see it. */
   private logged(proc: Proc, lines: readonly string[]): void {
     for (const line of lines) this.note(`${proc.id}: impacket logged: ${line}`);
-  }
-
-  private proc(id: ProcessId): Proc {
-    const p = this.procs.get(id);
-    if (!p) throw new Error(`process ${id} was never started`);
-    return p;
-  }
-
-  private procOf(handle: HandleId): Proc {
-    const h = this.handles.get(handle);
-    if (!h) throw new Error(`no proxy named ${handle}`);
-    return this.proc(h.process);
-  }
-
-  private requireServer(): WireServer {
-    if (!this.server) throw new Error('impacket adapter used before reset');
-    return this.server;
-  }
-
-  private note(text: string): void {
-    this.events.push({ kind: 'note', at: this.now, text });
-  }
-
-  private drain(): AdapterEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-
-  private async teardown(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((p) => p.client.kill()));
-    this.procs.clear();
-    this.handles.clear();
-    await this.server?.close();
-    this.server = null;
   }
 }
 
 function describe(step: ProgramStep): string {
   return step.op === 'exit' ? 'DCOMConnection.disconnect' : `${step.op}(${'handle' in step ? step.handle : ''})`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

@@ -5,6 +5,8 @@
  */
 import type * as net from 'node:net';
 import { createInterface } from 'node:readline';
+import { alive } from '../emulated/alive';
+import { ChildLink } from '../emulated/link';
 import type { FromChild, ProgramStep, StepResult, ToChild } from './messages';
 
 type Answer<T extends FromChild['t']> = Extract<FromChild, { t: T }>;
@@ -17,17 +19,11 @@ type Done = Answer<'done'>;
  */
 const ANSWER_TIMEOUT_MS = 30_000;
 
-export class ImpacketProcess {
-  private waiters = new Map<string, Array<(m: FromChild | null) => void>>();
-  private runs = new Map<number, (d: Done | null) => void>();
-  private nextRun = 0;
-  private notes = '';
-  exited = false;
+export class ImpacketProcess extends ChildLink<ToChild, FromChild, ProgramStep> {
   /** The driver said it is ending (its program is over and nothing keeps it alive). */
   announcedExit = false;
   /** We killed it (crash action, teardown). */
   killed = false;
-  readonly gone: Promise<void>;
 
   /** The process id, from the driver's hello. */
   pid = 0;
@@ -41,6 +37,7 @@ export class ImpacketProcess {
     /** Called with the token the driver names itself by, once it says hello. */
     private readonly onHello: (token: string, p: ImpacketProcess) => void,
   ) {
+    super(ANSWER_TIMEOUT_MS);
     const lines = createInterface({ input: sock });
     // A killed process resets its connection; that is the 'close' below, not an error.
     lines.on('error', () => undefined);
@@ -49,29 +46,17 @@ export class ImpacketProcess {
       try {
         m = JSON.parse(line) as FromChild;
       } catch {
-        this.notes += `\n[dcomkit] not JSON from the driver: ${line.slice(0, 200)}`;
+        this.trouble(`not JSON from the driver: ${line.slice(0, 200)}`);
         return;
       }
       this.receive(m);
     });
-    sock.on('error', (err) => {
-      this.notes += `\n[dcomkit] ${err.message}`;
-    });
-    this.gone = new Promise((resolve) => {
-      sock.once('close', () => {
-        this.exited = true;
-        for (const list of this.waiters.values()) for (const w of list) w(null);
-        this.waiters.clear();
-        for (const r of this.runs.values()) r(null);
-        this.runs.clear();
-        for (const r of this.readyWaiters) r(false);
-        resolve();
-      });
-    });
+    sock.on('error', (err) => this.trouble(err.message));
+    sock.once('close', () => this.closed());
   }
 
   get errorOutput(): string {
-    return `${this.stderr()}${this.notes}`;
+    return `${this.stderr()}${this.output}`;
   }
 
   /** Resolves true once the driver is ready for its program, false if it died first. */
@@ -80,7 +65,12 @@ export class ImpacketProcess {
     return new Promise((r) => this.readyWaiters.push(r));
   }
 
-  private receive(m: FromChild): void {
+  protected override closed(): void {
+    for (const r of this.readyWaiters) r(false);
+    super.closed();
+  }
+
+  protected override receive(m: FromChild): void {
     if (m.t === 'hello') {
       this.pid = m.pid;
       this.onHello(m.token, this);
@@ -93,37 +83,13 @@ export class ImpacketProcess {
     }
     // Said with the answer it belongs to, so it is known before anyone reads the answer.
     if ('exiting' in m && m.exiting) this.announcedExit = true;
-    if (m.t === 'done') {
-      this.runs.get(m.id)?.(m);
-      this.runs.delete(m.id);
-      return;
-    }
-    this.waiters.get(m.t)?.shift()?.(m);
+    super.receive(m);
   }
 
-  private wait<T extends FromChild['t']>(t: T): Promise<Answer<T> | null> {
-    if (this.exited) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const list = this.waiters.get(t) ?? [];
-      list.push(resolve as (m: FromChild | null) => void);
-      this.waiters.set(t, list);
-    });
-  }
-
-  private post(m: ToChild): boolean {
-    if (this.exited || this.sock.destroyed) return false;
+  protected send(m: ToChild): boolean {
+    if (this.sock.destroyed) return false;
     this.sock.write(JSON.stringify(m) + '\n');
     return true;
-  }
-
-  private ask<T extends FromChild['t']>(m: ToChild, t: T): Promise<Answer<T> | null> {
-    const answer = this.wait(t);
-    if (!this.post(m)) return Promise.resolve(null);
-    const watchdog = setTimeout(() => {
-      this.notes += `\n[dcomkit] no answer to '${m.t}' within ${ANSWER_TIMEOUT_MS} ms; killed`;
-      this.signal();
-    }, ANSWER_TIMEOUT_MS);
-    return answer.finally(() => clearTimeout(watchdog));
   }
 
   /** The program starts now, on this machine's resolver port. */
@@ -142,17 +108,10 @@ export class ImpacketProcess {
 
   /** Starts a program step; settles when impacket returns (maybe never), null if the process died. */
   run(step: ProgramStep): Promise<Done | null> {
-    const id = ++this.nextRun;
-    return new Promise((resolve) => {
-      this.runs.set(id, resolve);
-      if (!this.post({ t: 'run', id, step })) {
-        this.runs.delete(id);
-        resolve(null);
-      }
-    });
+    return this.start(step);
   }
 
-  private signal(): void {
+  protected signal(): void {
     if (!this.pid) {
       this.sock.destroy();
       return;
@@ -164,21 +123,11 @@ export class ImpacketProcess {
     }
   }
 
-  async kill(): Promise<void> {
+  override async kill(): Promise<void> {
     this.killed = true;
-    if (!this.exited) this.signal();
-    await this.gone;
+    await super.kill();
     // The connection closes as the process dies; its parent (the zygote) reaps it a moment later.
     for (let i = 0; i < 200 && this.pid && alive(this.pid); i++) await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

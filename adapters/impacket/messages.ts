@@ -1,21 +1,15 @@
 /** JSON Lines between the impacket adapter (parent) and a client process running driver.py. */
 
-/** One step of the client program; handles are the kit's names for proxies. */
-export type ProgramStep =
-  | { op: 'activate'; handle: string }
-  | { op: 'queryInterface'; handle: string; newHandle: string; iid: 'ITest' | 'IUnknown' | 'IMissing' }
-  | { op: 'addRef'; handle: string }
-  | { op: 'release'; handle: string }
-  | { op: 'call'; handle: string }
-  | { op: 'exit' };
+import type { Run } from '../emulated/link';
+import type { StepResult, Steps } from '../emulated/messages';
 
-export type StepResult =
-  | { ok: true; ipid?: string; hr: number; detail?: string }
-  | { ok: false; hr: number; detail: string };
+export type { StepResult };
+
+export type ProgramStep = Steps<{ op: 'activate'; handle: string }, 'ITest' | 'IUnknown' | 'IMissing'>;
 
 export type ToChild =
   | { t: 'begin'; now: number; port: number }
-  | { t: 'run'; id: number; step: ProgramStep }
+  | Run<ProgramStep>
   | { t: 'peek' }
   | { t: 'tick'; to: number }
   | { t: 'end' };

@@ -5,14 +5,14 @@
  * and waits for the network to settle between timers so each ping lands at its virtual time.
  */
 import { performance } from 'node:perf_hooks';
-import type { Action, Adapter, AdapterEvent, Capabilities, ClientMachine, HandleId, ProcessId, World } from '../../spec';
-import { CALL_TIMEOUT_MS, HR } from '../../spec';
+import type { Action, Capabilities, HandleId } from '../../spec';
+import { EmulatedAdapter, type ClientProc } from '../emulated/adapter';
 import { IID } from '../wire/dcom';
 import type { FaultRule } from '../wire/faults';
-import { WireServer, sharedClassId, type ServerOptions } from '../wire/server';
+import { sharedClassId, type ServerOptions, type WireServer } from '../wire/server';
 import type { ClientProcess } from './child-process';
 import { ProcessPool } from './pool';
-import type { ChildState, ProgramStep, StepResult } from './messages';
+import type { ChildState, ProgramStep } from './messages';
 
 export interface NodeDcomOptions {
   /** node-dcom's session socket timeout (virtual ms); it must not be 0. */
@@ -64,16 +64,8 @@ export const NODE_DCOM_ACTIONS: Capabilities['actions'] = [
 
 const IIDS = { ITest: IID.ITest, IUnknown: IID.IUnknown, IMissing: IID.IMissing } as const;
 
-/** Steps after which the clock may not move on: guards against a timer loop at one instant. */
-const MAX_STEPS_PER_ADVANCE = 100_000;
-/** Real ms a SIGKILLed or finished child may take to be reaped. */
-const EXIT_WAIT_MS = 5_000;
-
-interface Proc {
-  id: ProcessId;
-  machine: ClientMachine;
+interface Proc extends ClientProc {
   client: ClientProcess;
-  exitReported: boolean;
   ended: boolean;
   /** The process went back to the pool once its program exited. */
   released: boolean;
@@ -82,7 +74,7 @@ interface Proc {
 /** node-dcom has no callbacks to observe. */
 export const NODE_DCOM_OBSERVES: Capabilities['observes'] = ['pings', 'reclaims', 'exits'];
 
-export class NodeDcomAdapter implements Adapter {
+export class NodeDcomAdapter extends EmulatedAdapter<Proc> {
   readonly capabilities: Capabilities = {
     name: 'node-dcom',
     version: NODE_DCOM_VERSION,
@@ -91,26 +83,18 @@ export class NodeDcomAdapter implements Adapter {
     clock: { kind: 'virtual' },
   };
 
-  private now = 0;
-  private server: WireServer | null = null;
-  private procs = new Map<ProcessId, Proc>();
-  private handles = new Map<HandleId, { process: ProcessId; ipid: string }>();
-  private events: AdapterEvent[] = [];
-  private pool: ProcessPool;
+  protected readonly pool: ProcessPool;
   private readonly socketTimeoutMs: number;
   private readonly idleMs: number;
   private readonly reuse: boolean;
 
   constructor(private readonly options: NodeDcomOptions = {}) {
+    // The server's answers wait in an outbox until the children have settled: see quiesce().
+    super({ outbox: true, faults: options.faults, tap: options.tap });
     this.socketTimeoutMs = options.socketTimeoutMs ?? 3_000;
     this.idleMs = options.idleMs ?? 1_000;
     this.reuse = options.reuse ?? true;
     this.pool = new ProcessPool({ socketTimeoutMs: this.socketTimeoutMs }, options.spares ?? 1, this.reuse);
-  }
-
-  /** Ports of the emulator, for tests and debugging. */
-  get wire(): WireServer | null {
-    return this.server;
   }
 
   /** Client processes started so far (each costs a Node start and node-dcom's load). */
@@ -124,28 +108,13 @@ export class NodeDcomAdapter implements Adapter {
     return [...new Set([...running, ...this.pool.pids()])].filter((x): x is number => x !== undefined);
   }
 
-  async reset(_seed: number, _world: World): Promise<AdapterEvent[]> {
-    await this.teardown();
-    // Spares missing (the first run's, a killed one's) start while the server does, not when
-    // the first program begins.
+  /** Spares missing (the first run's, a killed one's) start while the server does, not when the first program begins. */
+  protected override refill(): void {
     this.pool.fill();
-    this.now = 0;
-    this.events = [];
-    this.server = await WireServer.start({
-      now: () => this.now,
-      emit: (e) => this.events.push(e),
-      outbox: true,
-      faults: this.options.faults,
-      tap: this.options.tap,
-    });
-    return this.drain();
   }
 
-  async apply(action: Action): Promise<AdapterEvent[]> {
-    const server = this.requireServer();
+  protected async own(action: Action, server: WireServer): Promise<boolean> {
     switch (action.kind) {
-      case 'advance':
-        return this.advance(action.ms);
       case 'start': {
         if (this.procs.has(action.process)) throw new Error(`process ${action.process} already started`);
         const client = await this.pool.take();
@@ -156,13 +125,7 @@ export class NodeDcomAdapter implements Adapter {
       }
       case 'activate': {
         const proc = this.proc(action.process);
-        if (action.clsctx === 'local' && !action.serverInfo) {
-          // node-dcom only activates on a remote machine's SCM. The test class is registered on
-          // the server alone, so a local activation finds no class, as on a real client machine;
-          // serving it remotely instead would make a partition cut a "local" object off.
-          this.events.push({ kind: 'completed', at: this.now, hr: HR.REGDB_E_CLASSNOTREG, detail: 'node-dcom has no local activation' });
-          break;
-        }
+        if (this.local(action)) break;
         const address = server.scmAddress(proc.machine);
         await this.call(proc, { op: 'activate', handle: action.handle, address, identity: 'dcomkit' }, action.handle);
         break;
@@ -179,13 +142,6 @@ export class NodeDcomAdapter implements Adapter {
         await this.call(proc, { op: 'queryInterface', handle: action.handle, newHandle: action.newHandle, iid: IIDS[action.iid] }, action.newHandle);
         break;
       }
-      case 'call':
-        await this.call(this.procOf(action.handle), { op: 'call', handle: action.handle });
-        break;
-      case 'addRef':
-      case 'release':
-        await this.background(this.procOf(action.handle), { op: action.kind, handle: action.handle });
-        break;
       case 'exit': {
         const proc = this.proc(action.process);
         if (this.options.faultFinalRelease) server.inject({ method: 'RemRelease', effect: { kind: 'fault' }, once: true });
@@ -211,40 +167,24 @@ export class NodeDcomAdapter implements Adapter {
         }
         break;
       }
+      // What the children do about a cut link or a dead server happens before the next step.
       case 'partition':
         server.partition(action.machine);
         await this.quiesce();
         break;
-      case 'heal':
-        server.heal(action.machine);
-        break;
-      case 'disconnect': {
-        const h = this.handles.get(action.handle);
-        const oid = h && server.oidOfIpid(h.ipid);
-        if (!oid || !server.disconnect(oid)) this.note(`server: nothing to disconnect behind ${action.handle}`);
-        break;
-      }
       case 'serverCrash':
         server.crash();
         await this.quiesce();
         break;
-      case 'faultNextRelease':
-        server.inject({ method: 'RemRelease', effect: { kind: 'fault' }, once: true });
-        break;
       default:
-        throw new Error(`node-dcom adapter cannot carry out ${action.kind}`);
+        return false;
     }
-    return this.drain();
+    return true;
   }
 
-  async advance(ms: number): Promise<AdapterEvent[]> {
-    await this.advanceTo(this.now + ms);
-    return this.drain();
-  }
-
-  async close(): Promise<void> {
-    await this.teardown();
-    await this.pool.close();
+  /** The run is over: what its programs left running is recycled (or ended, if it cannot be). */
+  protected retire(proc: Proc): Promise<void> | undefined {
+    return proc.released ? undefined : this.pool.give(proc.client);
   }
 
   // --- program steps ---------------------------------------------------------------------
@@ -253,36 +193,17 @@ export class NodeDcomAdapter implements Adapter {
    * A call: its answer belongs to this step, so virtual time moves (pings and all) until
    * node-dcom returns or the call timeout passes, which makes it a hang.
    */
-  private async call(proc: Proc, step: ProgramStep, newHandle?: HandleId): Promise<void> {
-    const startedAt = this.now;
-    let result: StepResult | null = null;
-    const running = proc.client.run(step).then((r) => (result = r));
-    void running;
-    await this.quiesce(() => result !== null);
-    if (result === null) await this.advanceTo(startedAt + CALL_TIMEOUT_MS, () => result !== null);
-    const r = result as StepResult | null;
-    if (r === null) {
-      const why = proc.client.exited ? 'the client process is gone' : 'node-dcom never returned';
-      this.events.push({ kind: 'hung', at: this.now, transport: 'tcp', detail: why });
+  protected async call(proc: Proc, step: ProgramStep, newHandle?: HandleId): Promise<void> {
+    const got = await this.answer(proc.client.run(step));
+    if (got === null) {
+      this.hung(proc.client.exited ? 'the client process is gone' : 'node-dcom never returned');
       return;
     }
-    let oid: string | undefined;
-    if (r.ok && r.ipid && newHandle) {
-      this.handles.set(newHandle, { process: proc.id, ipid: r.ipid });
-      oid = this.server?.oidOfIpid(r.ipid);
-    }
-    this.events.push({
-      kind: 'completed',
-      at: this.now,
-      hr: r.hr,
-      transport: 'tcp',
-      ...(oid ? { oid } : {}),
-      ...(r.detail ? { detail: r.detail } : {}),
-    });
+    this.completed(proc, got.value, newHandle);
   }
 
   /** A step that is not a call (release, exit): it may finish later; only failures are noted. */
-  private async background(proc: Proc, step: ProgramStep): Promise<void> {
+  protected async background(proc: Proc, step: ProgramStep): Promise<void> {
     let settled = false;
     void proc.client.run(step).then((r) => {
       settled = true;
@@ -295,16 +216,15 @@ export class NodeDcomAdapter implements Adapter {
 
   // --- the clock -------------------------------------------------------------------------
 
-  private async advanceTo(target: number, stop?: () => boolean): Promise<void> {
+  protected async advanceTo(target: number, stop?: () => boolean): Promise<void> {
     const server = this.requireServer();
     // The children as the last step left them, when nothing was in flight: their next timers.
     let known: Map<Proc, ChildState | null> | null = null;
     for (let steps = 0; ; steps++) {
-      if (steps > MAX_STEPS_PER_ADVANCE) throw new Error(`node-dcom adapter: timers keep firing at ${this.now} ms`);
+      this.checkSteps(steps);
       const live = this.live();
       const states = known && live.every((p) => known!.has(p)) ? live.map((p) => known!.get(p)!) : await Promise.all(live.map((p) => p.client.state()));
-      const dues = [server.nextDue(), ...states.map((s) => s?.due ?? null)].filter((x): x is number => x !== null);
-      const next = dues.length ? Math.max(this.now, Math.min(...dues)) : Infinity;
+      const next = this.nextDue([server.nextDue(), ...states.map((s) => s?.due ?? null)]);
       if (next > target) {
         this.now = target;
         await Promise.all(live.map((p) => p.client.tick(target)));
@@ -319,6 +239,10 @@ export class NodeDcomAdapter implements Adapter {
       await this.checkExits();
       if (stop?.()) return;
     }
+  }
+
+  protected settle(done: () => boolean): Promise<unknown> {
+    return this.quiesce(done);
   }
 
   /**
@@ -418,54 +342,12 @@ export class NodeDcomAdapter implements Adapter {
         proc.released = true;
         await this.pool.give(proc.client);
       } else if (answer === null) {
-        const gone = await Promise.race([proc.client.gone.then(() => true), sleep(EXIT_WAIT_MS).then(() => false)]);
-        if (gone) this.reportExit(proc);
+        if (await this.goneSoon(proc.client)) this.reportExit(proc);
         else this.note(`${proc.id}: nothing keeps the process alive, yet it did not exit`);
       }
     }
   }
 
-  private reportExit(proc: Proc): void {
-    if (proc.exitReported) return;
-    proc.exitReported = true;
-    this.events.push({ kind: 'processExit', at: this.now, process: proc.id, machine: proc.machine });
-  }
-
-  private proc(id: ProcessId): Proc {
-    const p = this.procs.get(id);
-    if (!p) throw new Error(`process ${id} was never started`);
-    return p;
-  }
-
-  private procOf(handle: HandleId): Proc {
-    const h = this.handles.get(handle);
-    if (!h) throw new Error(`no proxy named ${handle}`);
-    return this.proc(h.process);
-  }
-
-  private requireServer(): WireServer {
-    if (!this.server) throw new Error('node-dcom adapter used before reset');
-    return this.server;
-  }
-
-  private note(text: string): void {
-    this.events.push({ kind: 'note', at: this.now, text });
-  }
-
-  private drain(): AdapterEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-
-  private async teardown(): Promise<void> {
-    // The run is over: what its programs left running is recycled (or ended, if it cannot be).
-    await Promise.all([...this.procs.values()].map((p) => (p.released ? undefined : this.pool.give(p.client))));
-    this.procs.clear();
-    this.handles.clear();
-    await this.server?.close();
-    this.server = null;
-  }
 }
 
 function describeStep(step: ProgramStep): string {
@@ -515,8 +397,3 @@ function pause(poll: number): Promise<void> {
   if (poll < 8) return new Promise((r) => setImmediate(r));
   return new Promise((r) => setTimeout(r, poll < 24 ? 1 : 2));
 }
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
-}
-

@@ -1,5 +1,6 @@
 /** The parent's handle on one client process: spawn, request/answer over IPC, kill. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { ChildLink } from '../emulated/link';
 import type { FromChild, ProgramStep, StepResult, ToChild } from './messages';
 import { childScript } from './script';
 
@@ -16,32 +17,17 @@ type Answer<T extends FromChild['t']> = Extract<FromChild, { t: T }>;
  */
 const ANSWER_TIMEOUT_MS = 15_000;
 
-export class ClientProcess {
-  private waiters = new Map<string, Array<(m: FromChild | null) => void>>();
-  private runs = new Map<number, (r: StepResult) => void>();
-  private nextRun = 0;
-  private stderr = '';
-  exited = false;
-  readonly gone: Promise<void>;
-
+export class ClientProcess extends ChildLink<ToChild, FromChild, ProgramStep> {
   private constructor(private readonly child: ChildProcess) {
+    super(ANSWER_TIMEOUT_MS);
     child.on('message', (m: FromChild) => this.receive(m));
     // A child that dies between our check and our write makes that write fail (EPIPE); its
     // 'exit' still settles every waiter, so the failure is only worth a line in its output.
-    child.on('error', (err) => {
-      this.stderr += `\n[dcomkit] ${err.message}`;
-    });
+    child.on('error', (err) => this.trouble(err.message));
     child.stderr?.on('data', (b: Buffer) => {
-      this.stderr = (this.stderr + b.toString()).slice(-2000);
+      this.output = (this.output + b.toString()).slice(-2000);
     });
-    this.gone = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.exited = true;
-        for (const list of this.waiters.values()) for (const w of list) w(null);
-        this.waiters.clear();
-        resolve();
-      });
-    });
+    child.once('exit', () => this.closed());
   }
 
   static async spawn(options: SpawnOptions): Promise<ClientProcess> {
@@ -57,7 +43,7 @@ export class ClientProcess {
     });
     const p = new ClientProcess(child);
     const ready = await p.wait('ready');
-    if (!ready) throw new Error(`node-dcom client process died while starting: ${p.stderr.trim()}`);
+    if (!ready) throw new Error(`node-dcom client process died while starting: ${p.output.trim()}`);
     return p;
   }
 
@@ -66,45 +52,20 @@ export class ClientProcess {
   }
 
   get errorOutput(): string {
-    return this.stderr;
+    return this.output;
   }
 
-  private receive(m: FromChild): void {
-    if (m.t === 'done') {
-      this.runs.get(m.id)?.(m.result);
-      this.runs.delete(m.id);
-      return;
-    }
-    const list = this.waiters.get(m.t);
-    list?.shift()?.(m);
-  }
-
-  private wait<T extends FromChild['t']>(t: T): Promise<Answer<T> | null> {
-    if (this.exited) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const list = this.waiters.get(t) ?? [];
-      list.push(resolve as (m: FromChild | null) => void);
-      this.waiters.set(t, list);
-    });
-  }
-
-  private post(m: ToChild): boolean {
-    if (this.exited || !this.child.connected) return false;
+  protected send(m: ToChild): boolean {
+    if (!this.child.connected) return false;
     // With a callback, a failed send is reported there instead of as an 'error' event.
     this.child.send(m, (err) => {
-      if (err) this.stderr += `\n[dcomkit] could not send '${m.t}': ${err.message}`;
+      if (err) this.trouble(`could not send '${m.t}': ${err.message}`);
     });
     return true;
   }
 
-  private ask<T extends FromChild['t']>(m: ToChild, t: T): Promise<Answer<T> | null> {
-    const answer = this.wait(t);
-    if (!this.post(m)) return Promise.resolve(null);
-    const watchdog = setTimeout(() => {
-      this.stderr += `\n[dcomkit] no answer to '${m.t}' within ${ANSWER_TIMEOUT_MS} ms; killed`;
-      this.child.kill('SIGKILL');
-    }, ANSWER_TIMEOUT_MS);
-    return answer.finally(() => clearTimeout(watchdog));
+  protected signal(): void {
+    this.child.kill('SIGKILL');
   }
 
   /** The program starts now: the child's clock jumps to the kit's time. */
@@ -134,22 +95,16 @@ export class ClientProcess {
    * Steps of the old program never report back.
    */
   async recycle(): Promise<boolean> {
-    this.runs.clear();
+    this.forget();
     const answer = await this.ask({ t: 'recycle' }, 'recycled');
     return answer?.ok === true && !this.exited;
   }
 
-  /** Starts a program step; the promise settles when node-dcom returns (maybe never). */
+  /**
+   * Starts a program step; the promise settles when node-dcom returns (maybe never, also
+   * when the process dies: the adapter reads that from `exited`).
+   */
   run(step: ProgramStep): Promise<StepResult> {
-    const id = ++this.nextRun;
-    return new Promise((resolve) => {
-      this.runs.set(id, resolve);
-      if (!this.post({ t: 'run', id, step })) this.runs.delete(id);
-    });
-  }
-
-  async kill(): Promise<void> {
-    if (!this.exited) this.child.kill('SIGKILL');
-    await this.gone;
+    return new Promise((resolve) => void this.start(step).then((d) => d && resolve(d.result)));
   }
 }

@@ -1,23 +1,17 @@
 /** IPC between the node-dcom adapter (parent) and the client process running node-dcom (child). */
 
-/** One step of the client program; handles are the kit's names for proxies. */
-export type ProgramStep =
-  /** `clsid`: the class to activate (default: the test class). */
-  | { op: 'activate'; handle: string; address: string; identity: string; clsid?: string }
-  | { op: 'queryInterface'; handle: string; newHandle: string; iid: string }
-  | { op: 'addRef'; handle: string }
-  | { op: 'release'; handle: string }
-  | { op: 'call'; handle: string }
-  | { op: 'exit' };
+import type { Run } from '../emulated/link';
+import type { StepResult, Steps } from '../emulated/messages';
 
-export type StepResult =
-  | { ok: true; ipid?: string; hr: number; detail?: string }
-  | { ok: false; hr: number; detail: string };
+export type { StepResult };
+
+/** `clsid`: the class to activate (default: the test class). */
+export type ProgramStep = Steps<{ op: 'activate'; handle: string; address: string; identity: string; clsid?: string }, string>;
 
 export type ToChild =
   | { t: 'begin'; now: number }
   | { t: 'tick'; to: number }
-  | { t: 'run'; id: number; step: ProgramStep }
+  | Run<ProgramStep>
   | { t: 'state' }
   | { t: 'end' }
   | { t: 'tryExit' }

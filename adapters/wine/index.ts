@@ -225,7 +225,7 @@ function readOptions(raw: Record<string, unknown> = {}): WineAdapterOptions {
  * Wine session starts; test/wine checks the two agree. Wine sends no pings the kit can see.
  */
 const WINE_CAPABILITIES: Pick<Capabilities, 'actions' | 'observes'> = {
-  actions: ['setAccess', 'advance', 'start', 'initSecurity', 'activate', 'setBlanket', 'queryInterface', 'addRef', 'release', 'call', 'passCallback', 'exit', 'abandon', 'crash', 'invokeCallback', 'releaseCallback', 'disconnect'],
+  actions: ['setAccess', 'advance', 'start', 'initSecurity', 'activate', 'setBlanket', 'queryInterface', 'addRef', 'release', 'handOver', 'call', 'passCallback', 'exit', 'abandon', 'crash', 'invokeCallback', 'releaseCallback', 'disconnect'],
   observes: ['reclaims', 'callbacks', 'exits'],
 };
 

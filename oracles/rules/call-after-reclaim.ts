@@ -14,7 +14,7 @@ const SERVER_DEAD = new Set<number>([
 
 /** CALL-AFTER-RECLAIM (MS-DCOM 3.1.1.5.8; CoDisconnectObject). */
 export class CallAfterReclaim extends Checker {
-  private pending = new Map<number, ReclaimCause>();
+  private pending = new Map<number, { cause: ReclaimCause; dead: boolean }>();
   /** Each object's reclaim, which a violation cites as its cause. */
   private reclaims = new Map<string, TraceEvent>();
 
@@ -24,11 +24,11 @@ export class CallAfterReclaim extends Checker {
       const h = s.handleOf(e.action.handle);
       const obj = h && s.objects.get(h.oid);
       if (!h || !obj || obj.reclaimedAt === undefined || s.isPartitioned(h.machine, h.exporter)) return;
-      this.pending.set(e.step, obj.cause ?? 'rundown');
+      this.pending.set(e.step, { cause: obj.cause ?? 'rundown', dead: s.exporterDied(obj) });
       return;
     }
     if ((e.kind !== 'completed' && e.kind !== 'hung') || !this.pending.has(e.step)) return;
-    const cause = this.pending.get(e.step)!;
+    const { cause, dead } = this.pending.get(e.step)!;
     this.pending.delete(e.step);
     this.exercise(`call after ${cause}`);
     const action = s.actionEvents[e.step];
@@ -38,7 +38,8 @@ export class CallAfterReclaim extends Checker {
       return;
     }
     const hr = e.hr >>> 0;
-    if (GONE.has(hr) || (cause === 'server-crash' && SERVER_DEAD.has(hr))) return;
+    // A server that crashed after a disconnect is as dead as one whose crash reclaimed the object.
+    if (GONE.has(hr) || ((cause === 'server-crash' || dead) && SERVER_DEAD.has(hr))) return;
     this.fail(`a call to an object reclaimed by ${cause} returns ${formatHr(e.hr)} after ${formatMs(e.at - action.at)}`, [reclaim, action, e]);
   }
 }

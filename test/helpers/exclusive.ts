@@ -6,15 +6,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from '../../adapters/emulated/alive';
 
 export async function exclusively<T>(name: string, work: () => Promise<T> | T): Promise<T> {
   const file = join(tmpdir(), `dcomkit-${name}.lock`);

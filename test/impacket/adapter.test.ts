@@ -1,31 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CALL_TIMEOUT_MS, HR, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, defaultWorld, type Action, type AdapterEvent, type PingEvent } from '../../spec';
+import { CALL_TIMEOUT_MS, HR, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, type Action } from '../../spec';
 import { ImpacketAdapter, createImpacketAdapter, impacketAdapter } from '../../adapters/impacket';
 import { findAdapter } from '../../adapters';
+import { alive } from '../../adapters/emulated/alive';
+import { drive, of, pings } from '../helpers/drive';
 
 const start: Action = { kind: 'start', process: 'p1', machine: 'client1', identity: 'alice', authenticated: true };
 const activate = (handle = 'h1', process = 'p1'): Action => ({ kind: 'activate', process, handle, clsctx: 'remote', serverInfo: true, authInfo: null });
 const RPC_S_SERVER_UNAVAILABLE = 0x800706ba;
-
-/** Runs actions (numbers are advances) and returns every event reported. */
-async function drive(adapter: ImpacketAdapter, steps: Array<Action | number>): Promise<AdapterEvent[]> {
-  const events = await adapter.reset(7, defaultWorld());
-  for (const s of steps) events.push(...(typeof s === 'number' ? await adapter.advance(s) : await adapter.apply(s)));
-  return events;
-}
-
-const pings = (es: AdapterEvent[]) => es.filter((e) => e.kind === 'ping') as Omit<PingEvent, 'step'>[];
-const of = <K extends AdapterEvent['kind']>(es: AdapterEvent[], kind: K) => es.filter((e) => e.kind === kind) as Extract<AdapterEvent, { kind: K }>[];
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('impacket adapter (Debian python3-impacket against the wire emulator)', () => {
   let adapter: ImpacketAdapter;
@@ -172,7 +155,7 @@ describe('impacket adapter (Debian python3-impacket against the wire emulator)',
     const pids = adapter.clientPids();
     expect(pids.length).toBeGreaterThan(0);
     await adapter.close();
-    expect(pids.filter(pidAlive)).toEqual([]);
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
 

@@ -1,27 +1,10 @@
-import { CALL_TIMEOUT_MS, defaultWorld, EXIT_PROMPT_MS, HR, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, type Action, type AdapterEvent, type PingEvent } from '../../spec';
+import { CALL_TIMEOUT_MS, EXIT_PROMPT_MS, HR, PING_PERIOD_MS, PING_SET_TIMEOUT_MS, type Action } from '../../spec';
 import { NodeDcomAdapter, nodeDcomAdapter } from '../../adapters/node-dcom';
+import { alive } from '../../adapters/emulated/alive';
+import { drive, of, pings } from '../helpers/drive';
 
 const start: Action = { kind: 'start', process: 'p1', machine: 'client1', identity: 'alice', authenticated: true };
 const activate = (handle = 'h1'): Action => ({ kind: 'activate', process: 'p1', handle, clsctx: 'remote', serverInfo: true, authInfo: null });
-
-/** Runs actions (numbers are advances) and returns every event reported. */
-async function drive(adapter: NodeDcomAdapter, steps: Array<Action | number>): Promise<AdapterEvent[]> {
-  const events = await adapter.reset(7, defaultWorld());
-  for (const s of steps) events.push(...(typeof s === 'number' ? await adapter.advance(s) : await adapter.apply(s)));
-  return events;
-}
-
-const pings = (es: AdapterEvent[]) => es.filter((e): e is Extract<AdapterEvent, { kind: 'ping' }> => e.kind === 'ping') as Omit<PingEvent, 'step'>[];
-const of = <K extends AdapterEvent['kind']>(es: AdapterEvent[], kind: K) => es.filter((e) => e.kind === kind) as Extract<AdapterEvent, { kind: K }>[];
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => {
   let adapter: NodeDcomAdapter;
@@ -144,6 +127,14 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     expect(pings(events).map((p) => p.at)).toEqual([120_000]);
   });
 
+  test('an activation whose answer never arrives: the object the server made and ran down is a note, not a reclaim the trace cannot place', async () => {
+    adapter = new NodeDcomAdapter({ socketTimeoutMs: 1_000_000, faults: [{ method: 'RemoteActivation', effect: { kind: 'drop' } }] });
+    const events = await drive(adapter, [start, activate(), 10 * PING_PERIOD_MS]);
+    expect(of(events, 'hung')).toHaveLength(1);
+    expect(of(events, 'reclaimed')).toEqual([]);
+    expect(of(events, 'note').map((n) => n.text)).toContainEqual(expect.stringMatching(/^server: oid1 reclaimed \(rundown\), an object the client library never received$/));
+  });
+
   test('disconnect: the server drops the object and a call through the proxy fails', async () => {
     const events = await drive(adapter, [start, activate(), { kind: 'disconnect', handle: 'h1' }, { kind: 'call', handle: 'h1' }]);
     expect(of(events, 'reclaimed')).toEqual([{ kind: 'reclaimed', at: 0, machine: 'server', oid: 'oid1', cause: 'disconnect' }]);
@@ -172,7 +163,7 @@ describe('node-dcom adapter (node-dcom 1.0.9 against the wire emulator)', () => 
     const pids = adapter.clientPids();
     expect(pids.length).toBeGreaterThan(0);
     await adapter.close();
-    expect(pids.filter(pidAlive)).toEqual([]);
+    expect(pids.filter(alive)).toEqual([]);
   });
 });
 
@@ -214,7 +205,7 @@ describe('node-dcom client processes are recycled between programs', () => {
       const pids = adapter.clientPids();
       expect(pids.length).toBeGreaterThan(0);
       await adapter.close();
-      expect(pids.filter(pidAlive)).toEqual([]);
+      expect(pids.filter(alive)).toEqual([]);
     } finally {
       await adapter.close();
     }

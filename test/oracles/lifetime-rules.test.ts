@@ -152,6 +152,22 @@ describe('CALL-AFTER-RECLAIM', () => {
     expect(o.violations[0].events.map(brief)).toEqual(['5000 reclaimed', '6000 call', '6000 completed']);
   });
   test('fails an answer after the call timeout', () => expect(afterDisconnect((t) => t.done(126 * S + 1, HR.CO_E_OBJNOTCONNECTED)).status).toBe('fail'));
+
+  /** Disconnected at 5 s, then the server crashes or not before the call at 6 s. */
+  const crashedAfterDisconnect = (hr: number, crash: boolean) => {
+    const t = new TraceBuilder().startAndActivate(0);
+    t.act(5 * S, { kind: 'disconnect', handle: 'h1' });
+    t.reclaim(5 * S, 'oid1', 'disconnect');
+    if (crash) t.act(5.5 * S, { kind: 'serverCrash' });
+    t.act(6 * S, { kind: 'call', handle: 'h1' });
+    t.done(6 * S, hr);
+    return outcome(t.settle(6 * S).build(), 'CALL-AFTER-RECLAIM').status;
+  };
+  test('passes RPC_S_SERVER_UNAVAILABLE when the server crashed after the disconnect: its endpoint is gone', () =>
+    expect(crashedAfterDisconnect(HR.RPC_S_SERVER_UNAVAILABLE, true)).toBe('pass'));
+  test('fails RPC_S_SERVER_UNAVAILABLE from a server that is alive', () =>
+    expect(crashedAfterDisconnect(HR.RPC_S_SERVER_UNAVAILABLE, false)).toBe('fail'));
+  test('fails a success even from a crashed server', () => expect(crashedAfterDisconnect(HR.S_OK, true)).toBe('fail'));
 });
 
 describe('PROCESS-EXIT', () => {

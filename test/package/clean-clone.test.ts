@@ -74,7 +74,7 @@ test('npm ci accepts the committed lock file under npm 10 and npm 11, and leaves
 test("the README's first command installs, builds and runs the suite on the reference, leaving git status clean", () => {
   const [install] = readmeCommands();
   const r = expectExit(run(install), 0, install);
-  expect(r.out).toMatch(/^dcomkit: adapter reference 1\.\d+\.\d+, profile strict, 100 runs/m);
+  expect(r.out).toMatch(/^dcomkit: adapter reference 1\.\d+\.\d+, profile strict, 200 runs/m);
   expect(r.out).toMatch(/^PING-TERMINATION +OK/m);
   expect(r.out).not.toMatch(/FAILED/);
   expect(gitStatus()).toBe('');

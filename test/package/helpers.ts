@@ -33,7 +33,9 @@ export function sh(command: string, cwd: string, options: { env?: NodeJS.Process
 
 /** Fails with what the command said, when it did not exit as expected. */
 export function expectExit(r: Ran, code: number, what: string): Ran {
-  if (r.code !== code) throw new Error(`${what}: exit ${r.code}, expected ${code}\n--- stdout\n${r.out.slice(-4000)}\n--- stderr\n${r.err.slice(-4000)}`);
+  // The last line said comes first: a CI summary that keeps one line of the message shows why.
+  const last = (r.err.trim() || r.out.trim()).split('\n').pop();
+  if (r.code !== code) throw new Error(`${what}: exit ${r.code}, expected ${code} (last words: ${last ?? 'none'})\n--- stdout\n${r.out.slice(-4000)}\n--- stderr\n${r.err.slice(-4000)}`);
   return r;
 }
 
