@@ -10,8 +10,9 @@ export const nodeDcomAdapter: AdapterFactory = {
   summary: 'node-dcom 1.0.9 (real client, child process, fake clock) against the loopback DCOM wire emulator',
   capabilities: { actions: NODE_DCOM_ACTIONS, observes: NODE_DCOM_OBSERVES },
   // Instances are independent (each its own emulator on its own loopback ports and its own
-  // child processes); one per core, at most 4 (docs/power.md).
-  workers: () => Math.max(1, Math.min(availableParallelism(), 4)),
+  // child processes), but its runs are CPU-bound: 2 workers gave 1.07x at load 1 and 0.82x at
+  // load 5 on 2 cores (docs/power.md, Workers), so one unless the machine has cores to spare.
+  workers: () => (availableParallelism() >= 4 ? Math.min(availableParallelism() - 2, 4) : 1),
   async create(options?: Record<string, unknown>) {
     return new NodeDcomAdapter((options ?? {}) as NodeDcomOptions);
   },
