@@ -117,7 +117,7 @@ export const RULES: readonly Rule[] = [
     id: 'CALL-AFTER-RECLAIM',
     title: 'Calls to a reclaimed object fail promptly',
     statement:
-      `A call through a proxy whose object is gone fails within the call timeout (${s(CALL_TIMEOUT_MS)}) with RPC_E_DISCONNECTED or CO_E_OBJNOTCONNECTED (or a server-death code once the process that exported it has died), never hangs, never succeeds.`,
+      `A call through a proxy whose object is gone fails within the call timeout (${s(CALL_TIMEOUT_MS)}) with an object-gone code (RPC_E_DISCONNECTED, CO_E_OBJNOTCONNECTED, RPC_E_INVALID_IPID, RPC_E_INVALID_OBJECT; or a server-death code once the process that exported it has died), never hangs, never succeeds.`,
     sources: ['MS-DCOM 3.1.1.5.8', 'CoDisconnectObject'],
     profiles: ['strict', 'nt4'],
     needs: ['start', 'activate', 'call'],

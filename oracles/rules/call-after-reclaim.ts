@@ -2,7 +2,8 @@ import { CALL_TIMEOUT_MS, HR, formatHr, formatMs, type ReclaimCause, type TraceE
 import { Checker } from '../checker';
 import type { RunState } from '../state';
 
-const GONE = new Set<number>([HR.RPC_E_DISCONNECTED, HR.CO_E_OBJNOTCONNECTED, 0x80010113 /* RPC_E_INVALID_IPID */]);
+/** What an exporter may say of an object it no longer has: the stub is gone, or the IPID or object is unknown. */
+const GONE = new Set<number>([HR.RPC_E_DISCONNECTED, HR.CO_E_OBJNOTCONNECTED, 0x80010113 /* RPC_E_INVALID_IPID */, HR.RPC_E_INVALID_OBJECT]);
 const SERVER_DEAD = new Set<number>([
   HR.RPC_S_SERVER_UNAVAILABLE,
   HR.RPC_E_SERVER_DIED,

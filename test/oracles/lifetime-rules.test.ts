@@ -144,7 +144,12 @@ describe('CALL-AFTER-RECLAIM', () => {
     return outcome(t.settle(6 * S).build(), 'CALL-AFTER-RECLAIM');
   };
 
-  test('passes CO_E_OBJNOTCONNECTED', () => expect(afterDisconnect((t) => t.done(6 * S, HR.CO_E_OBJNOTCONNECTED)).status).toBe('pass'));
+  test.each([
+    ['CO_E_OBJNOTCONNECTED', HR.CO_E_OBJNOTCONNECTED],
+    ['RPC_E_DISCONNECTED', HR.RPC_E_DISCONNECTED],
+    ['RPC_E_INVALID_OBJECT', HR.RPC_E_INVALID_OBJECT],
+  ])('passes %s', (_, hr) => expect(afterDisconnect((t) => t.done(6 * S, hr)).status).toBe('pass'));
+  test('fails E_FAIL: a failure that does not say the object is gone', () => expect(afterDisconnect((t) => t.done(6 * S, 0x80004005)).status).toBe('fail'));
   test('fails a hang', () => expect(afterDisconnect((t) => t.hung(126 * S)).violations[0].message).toMatch(/hangs/));
   test('fails a success, naming the reclaim, the call and its result', () => {
     const o = afterDisconnect((t) => t.done(6 * S, HR.S_OK));
