@@ -3,7 +3,7 @@
  * prefix (one session per prefix), both run at once, a campaign on two finds what one does,
  * and nothing of either session is left once the campaign is over.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWineAdapter, slotPrefix, winePrefix } from '../../adapters/wine';
 import { livePids } from '../../adapters/process';
@@ -11,6 +11,7 @@ import { KIT_ROOT, runCampaign } from '../../runner';
 import { loadCorpus } from '../../runner/corpus';
 import { defaultWorld, type Adapter, type AdapterEvent } from '../../spec';
 import { exclusively, REAL_TARGET_CAMPAIGN } from '../helpers/exclusive';
+import { marked } from '../faults/helpers';
 import { ensureWine } from './setup';
 
 jest.setTimeout(900_000);
@@ -20,20 +21,7 @@ const base = winePrefix();
 const copy = slotPrefix(base, 2);
 
 /** Pids of live processes whose environment names `prefix` as their Wine prefix. */
-function sessionOf(prefix: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`WINEPREFIX=${prefix}`)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile, or not ours
-    }
-  }
-  return pids;
-}
+const sessionOf = (prefix: string): number[] => marked(`WINEPREFIX=${prefix}`);
 
 async function gone(prefix: string): Promise<number[]> {
   let left = sessionOf(prefix);
