@@ -10,7 +10,7 @@
 # The real targets cost real seconds per run, so they get their own campaign size and a
 # shrink budget: node-dcom 30 runs; wine 20 runs sped up x240 after its regression corpus
 # (adapters/wine/corpus; it needs scripts/setup-wine.sh first); impacket the README's
-# campaign, 200 runs of seed 6 and no shrink limit (about a minute and a half; scripts/setup-impacket.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
+# campaign, 200 runs of seed 6 and no shrink limit (about a minute; scripts/setup-impacket.sh first). RUNS, SEED and CERTIFY_ARGS override these for every adapter.
 #
 # A rule FAILED is what a certificate is for (exit 1 from certify is fine); any other failure
 # stops the script. Run it after anything that changes generation (the generator schema hash),

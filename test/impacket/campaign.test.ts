@@ -13,7 +13,7 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
  * on shrinking) and the README's fixed seed. The command, the rules it fails and the lengths
  * of their counterexamples are the ones the README's impacket section shows. NO-EARLY-RUNDOWN
  * is the rarest; the README's seed meets it. The wall time is printed, not asserted (speed
- * belongs in bench/): about a minute and a half on an idle 2-core machine. It waits for the other
+ * belongs in bench/): about 45 s on an idle 2-core machine. It waits for the other
  * real-target campaigns rather than run beside them.
  */
 function readmeClaim(): { args: string[]; failed: string[]; min: number; max: number } {
