@@ -25,7 +25,8 @@ export class CallAfterReclaim extends Checker {
       const h = s.handleOf(e.action.handle);
       const obj = h && s.objects.get(h.oid);
       if (!h || !obj || obj.reclaimedAt === undefined || s.isPartitioned(h.machine, h.exporter)) return;
-      this.pending.set(e.step, { cause: obj.cause ?? 'rundown', dead: s.exporterDied(obj) });
+      // A server that crashed after a disconnect is as dead as one whose crash reclaimed the object.
+      this.pending.set(e.step, { cause: obj.cause ?? 'rundown', dead: obj.cause === 'server-crash' || s.exporterDied(obj) });
       return;
     }
     if ((e.kind !== 'completed' && e.kind !== 'hung') || !this.pending.has(e.step)) return;
@@ -39,8 +40,7 @@ export class CallAfterReclaim extends Checker {
       return;
     }
     const hr = e.hr >>> 0;
-    // A server that crashed after a disconnect is as dead as one whose crash reclaimed the object.
-    if (GONE.has(hr) || ((cause === 'server-crash' || dead) && SERVER_DEAD.has(hr))) return;
+    if (GONE.has(hr) || (dead && SERVER_DEAD.has(hr))) return;
     this.fail(`a call to an object reclaimed by ${cause} returns ${formatHr(e.hr)} after ${formatMs(e.at - action.at)}`, [reclaim, action, e]);
   }
 }
